@@ -1,0 +1,45 @@
+package payload
+
+import (
+	"bytes"
+	"cmp"
+	"slices"
+
+	json "github.com/goccy/go-json"
+)
+
+// Compare is a deterministic total order on set elements, used to write them
+// in canonical order. Strings, integers and floats compare by value; a type
+// with a method Compare(T) int uses it; any other type compares by its
+// canonical JSON encoding. Elements must round-trip through JSON to an equal
+// value for payloads to be canonical.
+func Compare[T comparable](a, b T) int {
+	switch x := any(a).(type) {
+	case string:
+		return cmp.Compare(x, any(b).(string))
+	case int:
+		return cmp.Compare(x, any(b).(int))
+	case int64:
+		return cmp.Compare(x, any(b).(int64))
+	case int32:
+		return cmp.Compare(x, any(b).(int32))
+	case uint64:
+		return cmp.Compare(x, any(b).(uint64))
+	case uint32:
+		return cmp.Compare(x, any(b).(uint32))
+	case uint:
+		return cmp.Compare(x, any(b).(uint))
+	case float64:
+		return cmp.Compare(x, any(b).(float64))
+	case interface{ Compare(T) int }:
+		return x.Compare(b)
+	}
+	ja, _ := json.Marshal(a)
+	jb, _ := json.Marshal(b)
+	return bytes.Compare(ja, jb)
+}
+
+// SortElements sorts xs in the order of [Compare].
+func SortElements[T comparable](xs []T) {
+	slices.SortFunc(xs, Compare[T])
+}
