@@ -1,0 +1,357 @@
+package itc
+
+import "math/bits"
+
+// Event is an interval tree event: a counter n, or a node (n, l, r) whose
+// children describe the left and right halves of the interval relative to n.
+// The zero value is the counter 0. Events are immutable and always in
+// normal form: the children of a node are lowered by their minimum, so one
+// of them has root 0, and a node never has two equal leaf children.
+type Event struct {
+	n uint64
+	k *evKids // nil for a leaf
+}
+
+type evKids struct {
+	l, r Event
+}
+
+// IsLeaf reports whether e is a plain counter rather than a node.
+func (e Event) IsLeaf() bool { return e.k == nil }
+
+// Value returns the counter stored at the root of e. For a leaf it is the
+// whole event; for a node it is the minimum over the interval.
+func (e Event) Value() uint64 { return e.n }
+
+// Equal reports whether e and o are the same event.
+func (e Event) Equal(o Event) bool {
+	for {
+		if e.n != o.n {
+			return false
+		}
+		if e.k == o.k {
+			return true
+		}
+		if e.k == nil || o.k == nil {
+			return false
+		}
+		if !e.k.l.Equal(o.k.l) {
+			return false
+		}
+		e, o = e.k.r, o.k.r
+	}
+}
+
+// kids returns the children of e, or two zero leaves when e is a leaf (the
+// paper's lifting of n to (n, 0, 0)).
+func (e Event) kids() (Event, Event) {
+	if e.k == nil {
+		return Event{}, Event{}
+	}
+	return e.k.l, e.k.r
+}
+
+// u128 holds the absolute value of a node: the sum of the counters on the
+// path from the root. Paths may add up to more than 2^64-1, so operations
+// carry these sums in 128 bits and only narrow them when storing a counter.
+type u128 struct{ hi, lo uint64 }
+
+func (a u128) add(n uint64) u128 {
+	lo, c := bits.Add64(a.lo, n, 0)
+	return u128{a.hi + c, lo}
+}
+
+func (a u128) less(b u128) bool {
+	return a.hi < b.hi || (a.hi == b.hi && a.lo < b.lo)
+}
+
+func maxU(a, b u128) u128 {
+	if a.less(b) {
+		return b
+	}
+	return a
+}
+
+func minU(a, b u128) u128 {
+	if b.less(a) {
+		return b
+	}
+	return a
+}
+
+// diff returns a-b for a >= b, and whether it fits in 64 bits.
+func (a u128) diff(b u128) (uint64, bool) {
+	lo, borrow := bits.Sub64(a.lo, b.lo, 0)
+	hi := a.hi - b.hi - borrow
+	return lo, hi == 0
+}
+
+// Leq reports whether e is less than or equal to o at every point of the
+// interval, that is whether e's history is contained in o's.
+func (e Event) Leq(o Event) bool { return leq(e, u128{}, o, u128{}) }
+
+// leq compares e (whose parent is at absolute value be) with o (parent at
+// bo). It follows the paper's definition, with the lifting done by carrying
+// the absolute values, so it allocates nothing and never overflows.
+func leq(e Event, be u128, o Event, bo u128) bool {
+	for {
+		ve, vo := be.add(e.n), bo.add(o.n)
+		if vo.less(ve) {
+			return false
+		}
+		if e.k == nil {
+			return true
+		}
+		if o.k == nil {
+			// Every point of e must stay at or below the leaf o.
+			if !leq(e.k.l, ve, o, bo) {
+				return false
+			}
+			e, be = e.k.r, ve
+			continue
+		}
+		if e.k == o.k {
+			return true // same shape, o's base is not lower
+		}
+		if !leq(e.k.l, ve, o.k.l, vo) {
+			return false
+		}
+		e, be, o, bo = e.k.r, ve, o.k.r, vo
+	}
+}
+
+// Compare orders e and o by causality.
+func (e Event) Compare(o Event) Ordering {
+	return order(e.Leq(o), o.Leq(e))
+}
+
+func order(le, ge bool) Ordering {
+	switch {
+	case le && ge:
+		return Equal
+	case le:
+		return Less
+	case ge:
+		return Greater
+	}
+	return Concurrent
+}
+
+// sub is an intermediate result: a normal-form subtree whose root has the
+// absolute value v and whose children (if any) are k.
+type sub struct {
+	v u128
+	k *evKids
+}
+
+// alloc hands out the nodes of a result. When the number of nodes is known
+// in advance, a single slab serves them all.
+type alloc struct {
+	slab []evKids
+}
+
+func (a *alloc) node(l, r Event) *evKids {
+	if len(a.slab) > 0 {
+		k := &a.slab[0]
+		a.slab = a.slab[1:]
+		k.l, k.r = l, r
+		return k
+	}
+	return &evKids{l, r}
+}
+
+// mk builds the normal form of a node with children l and r. If reuse or
+// reuse2 (either may be nil) already holds the resulting children it is
+// returned instead of a fresh node, so unchanged subtrees stay shared.
+func mk(l, r sub, reuse, reuse2 *evKids, a *alloc) (sub, bool) {
+	if l.k == nil && r.k == nil && l.v == r.v {
+		return sub{v: l.v}, true
+	}
+	m := minU(l.v, r.v)
+	dl, okl := l.v.diff(m)
+	dr, okr := r.v.diff(m)
+	if !okl || !okr {
+		return sub{}, false
+	}
+	el, er := Event{dl, l.k}, Event{dr, r.k}
+	if reuse != nil && reuse.l == el && reuse.r == er {
+		return sub{m, reuse}, true
+	}
+	if reuse2 != nil && reuse2.l == el && reuse2.r == er {
+		return sub{m, reuse2}, true
+	}
+	return sub{m, a.node(el, er)}, true
+}
+
+// event narrows a root result to an Event.
+func (s sub) event() (Event, error) {
+	if s.v.hi != 0 {
+		return Event{}, ErrCounterOverflow
+	}
+	return Event{s.v.lo, s.k}, nil
+}
+
+// Join returns the least event above both e and o: their pointwise maximum.
+// It fails with ErrCounterOverflow only if the result needs a counter above
+// 2^64-1.
+func (e Event) Join(o Event) (Event, error) {
+	s, ok := join(e, u128{}, o, u128{})
+	if !ok {
+		return Event{}, ErrCounterOverflow
+	}
+	return s.event()
+}
+
+func join(e Event, be u128, o Event, bo u128) (sub, bool) {
+	ve, vo := be.add(e.n), bo.add(o.n)
+	switch {
+	case e.k == nil && o.k == nil:
+		return sub{v: maxU(ve, vo)}, true
+	case e.k == o.k:
+		return sub{maxU(ve, vo), e.k}, true
+	case e.k == nil && !vo.less(ve):
+		return sub{vo, o.k}, true // the leaf e is at or below o's minimum
+	case o.k == nil && !ve.less(vo):
+		return sub{ve, e.k}, true
+	}
+	el, er := e.kids()
+	ol, or := o.kids()
+	l, ok := join(el, ve, ol, vo)
+	if !ok {
+		return sub{}, false
+	}
+	r, ok := join(er, ve, or, vo)
+	if !ok {
+		return sub{}, false
+	}
+	return mk(l, r, e.k, o.k, &alloc{})
+}
+
+// maxAbs returns the largest absolute value in e, whose parent is at b.
+func maxAbs(e Event, b u128) u128 {
+	v := b.add(e.n)
+	if e.k == nil {
+		return v
+	}
+	return maxU(maxAbs(e.k.l, v), maxAbs(e.k.r, v))
+}
+
+// fill is the paper's fill: it raises e, as far as the id i allows, to the
+// largest value already seen, simplifying the tree. It reports whether the
+// event changed; an unchanged event is returned as it was.
+func fill(i *idNode, e Event, b u128) (sub, bool, bool) {
+	v := b.add(e.n)
+	same := sub{v, e.k}
+	switch {
+	case i == nil || e.k == nil:
+		return same, false, true
+	case i == idOne:
+		return sub{v: maxAbs(e, b)}, true, true
+	case i.l == idOne:
+		r, rch, ok := fill(i.r, e.k.r, v)
+		if !ok {
+			return sub{}, false, false
+		}
+		lv := maxU(maxAbs(e.k.l, v), r.v)
+		if !rch && e.k.l.k == nil && lv == v.add(e.k.l.n) {
+			return same, false, true
+		}
+		s, ok := mk(sub{v: lv}, r, nil, nil, &alloc{})
+		return s, true, ok
+	case i.r == idOne:
+		l, lch, ok := fill(i.l, e.k.l, v)
+		if !ok {
+			return sub{}, false, false
+		}
+		rv := maxU(maxAbs(e.k.r, v), l.v)
+		if !lch && e.k.r.k == nil && rv == v.add(e.k.r.n) {
+			return same, false, true
+		}
+		s, ok := mk(l, sub{v: rv}, nil, nil, &alloc{})
+		return s, true, ok
+	}
+	l, lch, ok := fill(i.l, e.k.l, v)
+	if !ok {
+		return sub{}, false, false
+	}
+	r, rch, ok := fill(i.r, e.k.r, v)
+	if !ok {
+		return sub{}, false, false
+	}
+	if !lch && !rch {
+		return same, false, true
+	}
+	s, ok := mk(l, r, nil, nil, &alloc{})
+	return s, true, ok
+}
+
+// growLeaf is the paper's cost N of expanding a leaf into a node. It
+// exceeds any possible tree depth, so costs compare as the pair (number of
+// expansions, number of levels).
+const growLeaf = 1 << 32
+
+// growCost returns the paper's cost of grow(i, e) without building it.
+// i is never 0.
+func growCost(i *idNode, e Event) uint64 {
+	if i == idOne && e.k == nil {
+		return 0
+	}
+	var c uint64
+	if e.k == nil {
+		c = growLeaf
+	}
+	l, r := e.kids()
+	il, ir := i.l, i.r
+	if i == idOne {
+		il, ir = idOne, idOne // not reached after fill; kept total
+	}
+	switch {
+	case il == nil:
+		return c + 1 + growCost(ir, r)
+	case ir == nil:
+		return c + 1 + growCost(il, l)
+	}
+	return c + 1 + min(growCost(il, l), growCost(ir, r))
+}
+
+// grow is the paper's grow: it inflates e by one at the point reachable
+// from a 1 in i at the lowest cost, going right on ties.
+func grow(i *idNode, e Event, b u128, a *alloc) (sub, bool) {
+	v := b.add(e.n)
+	if i == idOne && e.k == nil {
+		return sub{v: v.add(1)}, true
+	}
+	l, r := e.kids()
+	il, ir := i.l, i.r
+	if i == idOne {
+		il, ir = idOne, idOne
+	}
+	right := true
+	switch {
+	case il == nil:
+	case ir == nil:
+		right = false
+	default:
+		right = growCost(ir, r) <= growCost(il, l)
+	}
+	if right {
+		rs, ok := grow(ir, r, v, a)
+		if !ok {
+			return sub{}, false
+		}
+		return mk(sub{v.add(l.n), l.k}, rs, nil, nil, a)
+	}
+	ls, ok := grow(il, l, v, a)
+	if !ok {
+		return sub{}, false
+	}
+	return mk(ls, sub{v.add(r.n), r.k}, nil, nil, a)
+}
+
+// depth returns the number of levels of e: 1 for a leaf.
+func (e Event) depth() int {
+	if e.k == nil {
+		return 1
+	}
+	return 1 + max(e.k.l.depth(), e.k.r.depth())
+}
