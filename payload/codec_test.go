@@ -266,3 +266,19 @@ func TestCompareIsATotalOrder(t *testing.T) {
 		assert.Equal(t, want, payload.Compare(a, b))
 	})
 }
+
+func TestSortElementsAgreesWithCompare(t *testing.T) {
+	gen := rapid.Custom(func(t *rapid.T) point {
+		return point{X: rapid.IntRange(-3, 3).Draw(t, "x"), Y: rapid.StringN(0, 2, -1).Draw(t, "y")}
+	})
+	rapid.Check(t, func(t *rapid.T) {
+		xs := rapid.SliceOf(gen).Draw(t, "xs")
+		payload.SortElements(xs)
+		for i := 1; i < len(xs); i++ {
+			assert.LessOrEqual(t, payload.Compare(xs[i-1], xs[i]), 0)
+		}
+		ns := rapid.SliceOf(rapid.Int()).Draw(t, "ns")
+		payload.SortElements(ns)
+		assert.IsNonDecreasing(t, ns)
+	})
+}

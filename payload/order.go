@@ -39,7 +39,37 @@ func Compare[T comparable](a, b T) int {
 	return bytes.Compare(ja, jb)
 }
 
-// SortElements sorts xs in the order of [Compare].
+// SortElements sorts xs in the order of [Compare]. For elements ordered by
+// their JSON encoding it encodes each element once, not once per comparison.
 func SortElements[T comparable](xs []T) {
-	slices.SortFunc(xs, Compare[T])
+	if len(xs) < 2 {
+		return
+	}
+	if ordersByValue[T]() {
+		slices.SortFunc(xs, Compare[T])
+		return
+	}
+	type keyed struct {
+		key []byte
+		x   T
+	}
+	ks := make([]keyed, len(xs))
+	for i, x := range xs {
+		k, _ := json.Marshal(x)
+		ks[i] = keyed{k, x}
+	}
+	slices.SortFunc(ks, func(a, b keyed) int { return bytes.Compare(a.key, b.key) })
+	for i := range ks {
+		xs[i] = ks[i].x
+	}
+}
+
+// ordersByValue reports whether [Compare] orders T without encoding it.
+func ordersByValue[T comparable]() bool {
+	var zero T
+	switch any(zero).(type) {
+	case string, int, int64, int32, uint64, uint32, uint, float64, interface{ Compare(T) int }:
+		return true
+	}
+	return false
 }
