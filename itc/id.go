@@ -16,8 +16,8 @@ type idNode struct {
 
 var (
 	idOne   = &idNode{}
-	idLeft  = &idNode{l: idOne}  // (1, 0)
-	idRight = &idNode{r: idOne}  // (0, 1)
+	idLeft  = &idNode{l: idOne} // (1, 0)
+	idRight = &idNode{r: idOne} // (0, 1)
 )
 
 // SeedID returns the id 1, which owns the whole interval.
