@@ -1,0 +1,46 @@
+// Package worker is the writer that the store conformance suite runs in
+// separate OS processes (the test binary re-executed, see storetest.Main): it
+// merge-writes counter increments and set additions and acknowledges each
+// round on its output only after both writes returned.
+package worker
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/crdtkit/crdtkit/crdt"
+	"github.com/crdtkit/crdtkit/store"
+	"github.com/crdtkit/crdtkit/store/internal/testcrdt"
+)
+
+// Element returns the set element that replica adds in round i.
+func Element(replica crdt.ReplicaID, i int) string {
+	return fmt.Sprintf("%s/%d", replica, i)
+}
+
+// Run performs n rounds (n < 0: until ctx ends or an error) on st. Round i
+// increments the tally under counterKey by one for st's replica and adds
+// Element(replica, i) to the set under setKey, each as a delta merge-write,
+// then writes "ack i\n" to out.
+func Run(ctx context.Context, st *store.Store, counterKey, setKey string, n int, out io.Writer) error {
+	replica := st.Replica()
+	tally := testcrdt.NewTally(replica)
+	set := testcrdt.NewGSet(replica)
+	for i := 0; n < 0 || i < n; i++ {
+		tally.Inc(1)
+		d, _ := tally.TakeDelta()
+		if _, err := st.MergeWrite(ctx, counterKey, d); err != nil {
+			return err
+		}
+		set.Add(Element(replica, i))
+		sd, _ := set.TakeDelta()
+		if _, err := st.MergeWrite(ctx, setKey, sd); err != nil {
+			return err
+		}
+		if _, err := fmt.Fprintf(out, "ack %d\n", i); err != nil {
+			return err
+		}
+	}
+	return nil
+}
