@@ -68,9 +68,14 @@ func checkSame(t *rapid.T, c *Context, o oracle) {
 
 func TestContextNextAndAdd(t *testing.T) {
 	var c Context
-	assert.Equal(t, dot("a", 1), c.Next("a"))
-	assert.Equal(t, dot("a", 2), c.Next("a"))
-	assert.Equal(t, dot("b", 1), c.Next("b"))
+	next := func(r crdt.ReplicaID) Dot {
+		d, err := c.Next(r)
+		require.NoError(t, err)
+		return d
+	}
+	assert.Equal(t, dot("a", 1), next("a"))
+	assert.Equal(t, dot("a", 2), next("a"))
+	assert.Equal(t, dot("b", 1), next("b"))
 
 	c.Add(dot("c", 3))
 	c.Add(dot("c", 5))
@@ -96,7 +101,9 @@ func TestContextNextSkipsOwnCloudDots(t *testing.T) {
 	// A cloud dot of the replica itself (identity reused after a loss): Next
 	// must not issue a dot at or below it.
 	c := NewContext(dot("a", 1), dot("a", 7))
-	assert.Equal(t, dot("a", 8), c.Next("a"))
+	d, err := c.Next("a")
+	require.NoError(t, err)
+	assert.Equal(t, dot("a", 8), d)
 	assert.True(t, c.Contains(dot("a", 8)))
 	assert.False(t, c.Contains(dot("a", 2)))
 }
@@ -106,7 +113,12 @@ func TestContextAddPanicsOnInvalidDot(t *testing.T) {
 	assert.Panics(t, func() { c.Add(Dot{Replica: "a"}) })
 	assert.Panics(t, func() { c.Add(Dot{Counter: 1}) })
 	assert.Panics(t, func() { c.Add(dot("a", MaxCounter+1)) })
-	assert.Panics(t, func() { c.Next("") })
+	_, err := c.Next("")
+	assert.ErrorIs(t, err, crdt.ErrNoReplica)
+	c.Add(dot("a", MaxCounter))
+	_, err = c.Next("a")
+	assert.ErrorIs(t, err, ErrExhausted)
+	assert.True(t, c.Equal(NewContext(dot("a", MaxCounter))))
 }
 
 func TestContextAddMatchesOracle(t *testing.T) {

@@ -1,12 +1,18 @@
 package causal
 
 import (
+	"errors"
+	"fmt"
 	"iter"
 	"maps"
 	"slices"
 
 	"github.com/crdtkit/crdtkit/crdt"
 )
+
+// ErrExhausted is returned by [Context.Next] when a replica has used every
+// dot counter up to [MaxCounter].
+var ErrExhausted = errors.New("causal: dot counters exhausted")
 
 // Context is a causal context: the set of dots a replica has seen, whether
 // their updates are still visible or were overwritten or removed since.
@@ -59,9 +65,14 @@ func (c *Context) Max(replica crdt.ReplicaID) uint64 { return c.vv[replica] }
 // Next allocates the next dot of replica, records it in the context and
 // returns it. The new dot's counter is one more than the largest counter of
 // replica the context holds, so a replica that allocates all its dots
-// through its own context never reuses one. Next panics if replica is empty
-// or its counters are exhausted ([MaxCounter]).
-func (c *Context) Next(replica crdt.ReplicaID) Dot {
+// through its own context never reuses one. It returns [crdt.ErrNoReplica]
+// for an empty replica and [ErrExhausted] when the replica's counters have
+// reached [MaxCounter] (only a forged payload gets there); the context is
+// then unchanged.
+func (c *Context) Next(replica crdt.ReplicaID) (Dot, error) {
+	if err := replica.Validate(); err != nil {
+		return Dot{}, err
+	}
 	n := c.vv[replica]
 	// A cloud dot of the replica itself only exists if its identity was
 	// reused after a loss; skipping past it avoids issuing a dot twice.
@@ -70,10 +81,12 @@ func (c *Context) Next(replica crdt.ReplicaID) Dot {
 			n = d.Counter
 		}
 	}
+	if n >= MaxCounter {
+		return Dot{}, fmt.Errorf("%w: replica %q", ErrExhausted, replica)
+	}
 	d := Dot{Replica: replica, Counter: n + 1}
-	mustValid(d)
 	c.Add(d)
-	return d
+	return d, nil
 }
 
 // Add records d in the context. It panics if d is not a valid dot (empty

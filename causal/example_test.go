@@ -14,8 +14,10 @@ import (
 func Example() {
 	var ctxA causal.Context
 	var keysA causal.DotMap[string]
-	keysA.Set("x", causal.DotSetOf(ctxA.Next("a")))
-	keysA.Set("y", causal.DotSetOf(ctxA.Next("a")))
+	x, _ := ctxA.Next("a")
+	y, _ := ctxA.Next("a")
+	keysA.Set("x", causal.DotSetOf(x))
+	keysA.Set("y", causal.DotSetOf(y))
 
 	// b starts as a copy of a.
 	ctxB := ctxA.Clone()
@@ -25,7 +27,8 @@ func Example() {
 	keysA.Delete("x")
 	keysA.Delete("y")
 	// b re-adds "x" with a dot of its own.
-	keysB.Set("x", causal.DotSetOf(ctxB.Next("b")))
+	x2, _ := ctxB.Next("b")
+	keysB.Set("x", causal.DotSetOf(x2))
 
 	// Join b into a: store first, with a's context as it was, then contexts.
 	keysA.Join(&ctxA, &keysB, ctxB)
@@ -53,7 +56,8 @@ func ExampleContext() {
 	c.Add(causal.Dot{Replica: "a", Counter: 2})
 	out, _ = json.Marshal(&c)
 	fmt.Println(string(out))
-	fmt.Println(c.Contains(causal.Dot{Replica: "a", Counter: 3}), c.Next("a"))
+	next, _ := c.Next("a")
+	fmt.Println(c.Contains(causal.Dot{Replica: "a", Counter: 3}), next)
 	// Output:
 	// {"cloud":[{"n":3,"r":"a"}],"vv":[{"n":1,"r":"a"}]}
 	// {"cloud":[],"vv":[{"n":3,"r":"a"}]}
