@@ -45,9 +45,10 @@ func (d Dot) Compare(e Dot) int {
 	return cmp.Compare(d.Counter, e.Counter)
 }
 
-// validate returns an error naming the offending field ("r" or "n") if d is
-// not a valid dot.
-func (d Dot) validate() error {
+// Validate returns an error if d is not a valid dot: a [payload.FieldError]
+// naming the offending field ("r" or "n") and wrapping payload.ErrInvalid.
+// Decoders of payloads that hold dots use it (with payload.InField).
+func (d Dot) Validate() error {
 	switch {
 	case d.Replica == "":
 		return invalidf("r", "empty replica id")

@@ -74,7 +74,7 @@ func (w *contextJSON) build() (*Context, error) {
 		c.vv = make(map[crdt.ReplicaID]uint64, len(w.VV))
 	}
 	for i, d := range w.VV {
-		if err := d.validate(); err != nil {
+		if err := d.Validate(); err != nil {
 			return nil, payload.InField(payload.Index("vv", i), err)
 		}
 		if _, dup := c.vv[d.Replica]; dup {
@@ -87,7 +87,7 @@ func (w *contextJSON) build() (*Context, error) {
 	}
 	for i, d := range w.Cloud {
 		field := payload.Index("cloud", i)
-		if err := d.validate(); err != nil {
+		if err := d.Validate(); err != nil {
 			return nil, payload.InField(field, err)
 		}
 		v := c.vv[d.Replica]
