@@ -347,11 +347,3 @@ func grow(i *idNode, e Event, b u128, a *alloc) (sub, bool) {
 	}
 	return mk(ls, sub{v.add(r.n), r.k}, nil, nil, a)
 }
-
-// depth returns the number of levels of e: 1 for a leaf.
-func (e Event) depth() int {
-	if e.k == nil {
-		return 1
-	}
-	return 1 + max(e.k.l.depth(), e.k.r.depth())
-}

@@ -118,29 +118,3 @@ func sum(a, b *idNode) (*idNode, bool) {
 	}
 	return mkID(l, r), true
 }
-
-// overlaps reports whether a and b share part of the interval.
-func overlaps(a, b *idNode) bool {
-	for {
-		if a == nil || b == nil {
-			return false
-		}
-		if a == idOne || b == idOne {
-			return true
-		}
-		if overlaps(a.l, b.l) {
-			return true
-		}
-		a, b = a.r, b.r
-	}
-}
-
-// depth returns the number of levels of the tree: 1 for a leaf.
-func (i ID) depth() int { return idDepth(i.p) }
-
-func idDepth(p *idNode) int {
-	if p == nil || p == idOne {
-		return 1
-	}
-	return 1 + max(idDepth(p.l), idDepth(p.r))
-}

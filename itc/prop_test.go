@@ -33,9 +33,13 @@ func subset(a, b map[int]bool) bool {
 	return true
 }
 
+type fataler interface {
+	Fatalf(format string, args ...any)
+}
+
 // checkIDNormal and checkEventNormal restate normal form independently of
 // the package's helpers.
-func checkIDNormal(t *rapid.T, p *idNode) {
+func checkIDNormal(t fataler, p *idNode) {
 	if p == nil || p == idOne {
 		return
 	}
@@ -46,7 +50,7 @@ func checkIDNormal(t *rapid.T, p *idNode) {
 	checkIDNormal(t, p.r)
 }
 
-func checkEventNormal(t *rapid.T, e Event) {
+func checkEventNormal(t fataler, e Event) {
 	if e.k == nil {
 		return
 	}
@@ -207,7 +211,7 @@ func TestPropertyWorkload(t *testing.T) {
 }
 
 // checkRoundTrips encodes s in every format and decodes it back.
-func checkRoundTrips(t *rapid.T, s Stamp) {
+func checkRoundTrips(t fataler, s Stamp) {
 	got, err := ParseStamp(s.String())
 	if err != nil || !got.Equal(s) {
 		t.Fatalf("text round trip of %v: %v, %v", s, got, err)
