@@ -53,7 +53,10 @@ const (
 	LawDelta = "delta"
 	// LawIdentity: a replica that starts from another replica's payload
 	// under its own id, then mutates, still satisfies the merge laws with
-	// its origin, and its decoded state equals New(id) ⊔ origin.
+	// its origin; its decoded state equals New(id) ⊔ origin and, for types
+	// whose mutations are deterministic, responds to the same mutations as
+	// New(id) ⊔ origin does (so the identity is neither read from the
+	// payload nor invented on load).
 	LawIdentity = "identity"
 	// LawConvergence: replicas that mutate and exchange deltas and full
 	// states over a network that duplicates, reorders, delays and drops

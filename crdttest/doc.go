@@ -20,7 +20,10 @@
 //   - the deltas of local mutations, merged into a stale copy in any order
 //     or grouped, give what merging the full state gives;
 //   - a replica that starts from another's payload under its own id keeps
-//     the laws with it;
+//     the laws with it and behaves as New(id) merged with that state would:
+//     the same mutations, replayed from one seed, give the same payload (for
+//     types whose mutations are deterministic; others skip this part), so
+//     an identity read from the payload or invented on load is caught;
 //   - replicas exchanging deltas and states over a network that duplicates,
 //     reorders, delays and drops messages converge after a final full-state
 //     exchange.

@@ -7,6 +7,7 @@ package crdttest_test
 import (
 	"encoding/json"
 	"slices"
+	"strings"
 
 	"github.com/crdtkit/crdtkit/crdt"
 	"github.com/crdtkit/crdtkit/payload"
@@ -16,18 +17,24 @@ import (
 type bug int
 
 const (
-	correct       bug = iota
-	lastMergeWins     // register: merge takes the argument's value (not commutative)
-	sumOnMerge        // register: merge adds the argument's value (not idempotent)
-	aliasMerge        // set: an empty receiver adopts the argument's map
-	forgetDelta       // set: adds of elements >= 2 record no delta
-	lossyPayload      // set: the payload leaves out element 0
-	crossedField      // pair: merges field B from the other's field A
+	correct        bug = iota
+	lastMergeWins      // register: merge takes the argument's value (not commutative)
+	sumOnMerge         // register: merge adds the argument's value (not idempotent)
+	aliasMerge         // set: an empty receiver adopts the argument's map
+	forgetDelta        // set: adds of elements >= 2 record no delta
+	lossyPayload       // set: the payload leaves out element 0
+	crossedField       // pair: merges field B from the other's field A
+	ownerInPayload     // ctr: the payload carries the writer's id and loading adopts it
+	freshIDOnLoad      // ctr: loading binds the state to a new random id
+	shallowClone       // set: Clone shares the element map
+	lenientMerge       // set: MergeState ignores a state of another type
 )
 
 var bugNames = map[bug]string{
 	correct: "", lastMergeWins: "LastMergeWins", sumOnMerge: "SumOnMerge", aliasMerge: "AliasMerge",
 	forgetDelta: "ForgetDelta", lossyPayload: "LossyPayload", crossedField: "CrossedField",
+	ownerInPayload: "OwnerInPayload", freshIDOnLoad: "FreshIDOnLoad",
+	shallowClone: "ShallowClone", lenientMerge: "LenientMerge",
 }
 
 // ---- reg: an integer register -------------------------------------------
@@ -171,6 +178,9 @@ func (s *gset) Value() []int {
 }
 
 func (s *gset) Clone() *gset {
+	if s.bug == shallowClone {
+		return &gset{bug: s.bug, m: s.m}
+	}
 	c := newGSet(s.bug)("")
 	for x := range s.m {
 		c.m[x] = struct{}{}
@@ -183,8 +193,13 @@ func (s *gset) TakeDelta() (*gset, bool) {
 	s.delta = nil
 	return d, d != nil
 }
-func (s *gset) MergeState(o crdt.State) error { return crdt.MergeStateAs[*gset](s, o) }
-func (s *gset) CloneState() crdt.State        { return s.Clone() }
+func (s *gset) MergeState(o crdt.State) error {
+	if _, ok := o.(*gset); !ok && s.bug == lenientMerge {
+		return nil
+	}
+	return crdt.MergeStateAs[*gset](s, o)
+}
+func (s *gset) CloneState() crdt.State { return s.Clone() }
 func (s *gset) TakeDeltaState() (crdt.State, bool) {
 	d, ok := s.TakeDelta()
 	if !ok {
@@ -319,12 +334,127 @@ func (p *pair) LoadPayload(data []byte) error {
 	return nil
 }
 
+// ---- ctr: a grow-only counter with replica identity ------------------------
+
+// ctr counts increments per replica. Its buggy variants get their identity
+// wrong on load, the way the Python toolbox did.
+type ctr struct {
+	bug    bug
+	id     crdt.ReplicaID
+	counts map[crdt.ReplicaID]int
+	delta  *ctr
+}
+
+var _ crdt.CRDT[*ctr, int] = (*ctr)(nil)
+
+func newCtr(b bug) func(crdt.ReplicaID) *ctr {
+	return func(r crdt.ReplicaID) *ctr { return &ctr{bug: b, id: r, counts: map[crdt.ReplicaID]int{}} }
+}
+
+// Inc counts one increment by the local replica.
+func (c *ctr) Inc() {
+	c.counts[c.id]++
+	if c.delta == nil {
+		c.delta = newCtr(c.bug)(c.id)
+	}
+	c.delta.counts[c.id] = c.counts[c.id]
+}
+
+func (c *ctr) TypeName() string { return "crdttest_test.Ctr" + bugNames[c.bug] }
+
+func (c *ctr) Merge(o *ctr) error {
+	for r, n := range o.counts {
+		c.counts[r] = max(c.counts[r], n)
+	}
+	return nil
+}
+
+func (c *ctr) Value() int {
+	sum := 0
+	for _, n := range c.counts {
+		sum += n
+	}
+	return sum
+}
+
+func (c *ctr) Clone() *ctr {
+	d := newCtr(c.bug)(c.id)
+	for r, n := range c.counts {
+		d.counts[r] = n
+	}
+	return d
+}
+
+func (c *ctr) TakeDelta() (*ctr, bool) {
+	d := c.delta
+	c.delta = nil
+	return d, d != nil
+}
+func (c *ctr) MergeState(o crdt.State) error { return crdt.MergeStateAs[*ctr](c, o) }
+func (c *ctr) CloneState() crdt.State        { return c.Clone() }
+func (c *ctr) TakeDeltaState() (crdt.State, bool) {
+	d, ok := c.TakeDelta()
+	if !ok {
+		return nil, false
+	}
+	return d, true
+}
+
+type ctrEntry struct {
+	N int            `json:"n"`
+	R crdt.ReplicaID `json:"r"`
+}
+
+type ctrPayload struct {
+	Counts []ctrEntry      `json:"counts"`
+	Owner  *crdt.ReplicaID `json:"owner,omitempty"`
+}
+
+func (c *ctr) Payload() any {
+	p := &ctrPayload{Counts: []ctrEntry{}}
+	for r, n := range c.counts {
+		p.Counts = append(p.Counts, ctrEntry{N: n, R: r})
+	}
+	slices.SortFunc(p.Counts, func(a, b ctrEntry) int { return strings.Compare(string(a.R), string(b.R)) })
+	if c.bug == ownerInPayload && c.id != "" {
+		owner := c.id
+		p.Owner = &owner
+	}
+	return p
+}
+
+func (c *ctr) LoadPayload(data []byte) error {
+	var p ctrPayload
+	if err := payload.DecodeStrict(data, &p); err != nil {
+		return err
+	}
+	counts := make(map[crdt.ReplicaID]int, len(p.Counts))
+	for i, e := range p.Counts {
+		if _, dup := counts[e.R]; dup || e.N <= 0 || e.R == "" {
+			return payload.Invalidf(payload.Index("counts", i), "bad entry")
+		}
+		counts[e.R] = e.N
+	}
+	c.counts, c.delta = counts, nil
+	switch {
+	case c.bug == ownerInPayload && p.Owner != nil:
+		c.id = *p.Owner
+	case c.bug == freshIDOnLoad:
+		c.id = crdt.NewReplicaID()
+	}
+	return nil
+}
+
 func init() {
+	for _, b := range []bug{correct, ownerInPayload, freshIDOnLoad} {
+		payload.MustRegister(payload.Type{Name: "crdttest_test.Ctr" + bugNames[b], Version: 1,
+			New: func(r crdt.ReplicaID) crdt.State { return newCtr(b)(r) }})
+	}
 	for _, b := range []bug{correct, lastMergeWins, sumOnMerge} {
 		payload.MustRegister(payload.Type{Name: "crdttest_test.Reg" + bugNames[b], Version: 1,
 			New: func(r crdt.ReplicaID) crdt.State { return newReg(b)(r) }})
 	}
-	for _, b := range []bug{correct, aliasMerge, forgetDelta, lossyPayload} {
+	for _, b := range []bug{correct, aliasMerge, forgetDelta, lossyPayload, shallowClone, lenientMerge} {
 		payload.MustRegister(payload.Type{Name: "crdttest_test.GSet" + bugNames[b], Version: 1,
 			New: func(r crdt.ReplicaID) crdt.State { return newGSet(b)(r) }})
 	}
