@@ -1,0 +1,736 @@
+package replicate
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"net"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+
+	"github.com/hashicorp/memberlist"
+
+	"github.com/crdtkit/crdtkit/crdt"
+	"github.com/crdtkit/crdtkit/payload"
+	"github.com/crdtkit/crdtkit/store"
+)
+
+// Backend keys: every CRDT lives under dataPrefix+key; the node's replica id
+// is a raw record of its own.
+const (
+	dataPrefix = "data/"
+	replicaKey = "node/replica-id"
+	keyStripes = 64
+)
+
+var (
+	// ErrClosed is returned by calls on a closed node.
+	ErrClosed = errors.New("replicate: node closed")
+	// ErrNoState is returned by an update of a key that does not exist when
+	// no constructor was given.
+	ErrNoState = errors.New("replicate: key has no state and no constructor was given")
+	// ErrReplicaMismatch is returned by [Start] when Config.Replica differs
+	// from the replica id stored in the backend.
+	ErrReplicaMismatch = errors.New("replicate: replica id differs from the stored one")
+)
+
+type entry struct {
+	state  crdt.State
+	sum    digest
+	size   int // bytes of the canonical payload
+	bucket uint16
+}
+
+// Node holds named CRDTs and keeps them converged with every other node of
+// its cluster: local mutations are persisted, then gossiped as deltas;
+// periodic anti-entropy compares bucket hashes and exchanges only the keys
+// that differ. All methods are safe for concurrent use.
+type Node struct {
+	cfg     Config
+	replica crdt.ReplicaID
+	store   *store.Store
+	codec   payload.Codec
+	ml      *memberlist.Memberlist
+	queue   *memberlist.TransmitLimitedQueue
+
+	keyLocks [keyStripes]sync.Mutex
+
+	mu       sync.RWMutex
+	entries  map[string]*entry
+	buckets  [numBuckets]digest
+	byBucket [numBuckets]map[string]*entry
+
+	peersMu sync.Mutex
+	peers   map[string]peer
+
+	watchMu  sync.Mutex
+	watchers map[string]map[uint64]func(crdt.State)
+	watchSeq uint64
+
+	inbox  chan []byte
+	done   chan struct{}
+	wg     sync.WaitGroup
+	closed atomic.Bool
+
+	maxGossip int
+	stats     counters
+}
+
+// Start opens a node: it loads the replica id and every state from
+// cfg.Backend, starts the membership layer and joins cfg.Join. States whose
+// stored record cannot be decoded are left untouched in the backend, counted
+// in [Stats].CorruptAtStart, and not served.
+func Start(ctx context.Context, c Config) (*Node, error) {
+	cfg, err := c.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	replica, err := loadReplica(ctx, cfg.Backend, cfg.Replica)
+	if err != nil {
+		return nil, err
+	}
+	st, err := store.New(cfg.Backend, replica, store.WithCodec(cfg.Codec))
+	if err != nil {
+		return nil, fmt.Errorf("replicate: %w", err)
+	}
+	n := &Node{
+		cfg:      cfg,
+		replica:  replica,
+		store:    st,
+		codec:    cfg.Codec,
+		entries:  make(map[string]*entry),
+		watchers: make(map[string]map[uint64]func(crdt.State)),
+		inbox:    make(chan []byte, cfg.InboxSize),
+		peers:    make(map[string]peer),
+		done:     make(chan struct{}),
+	}
+	if err := n.loadAll(ctx); err != nil {
+		return nil, err
+	}
+
+	mc := cfg.Memberlist
+	if mc == nil {
+		mc = memberlist.DefaultLANConfig()
+	} else {
+		copied := *mc
+		mc = &copied
+	}
+	mc.Name = cfg.Name
+	mc.BindAddr = cfg.BindAddr
+	mc.BindPort = cfg.BindPort
+	mc.AdvertisePort = cfg.BindPort
+	if cfg.AdvertiseAddr != "" {
+		mc.AdvertiseAddr = cfg.AdvertiseAddr
+	}
+	if cfg.AdvertisePort != 0 {
+		mc.AdvertisePort = cfg.AdvertisePort
+	}
+	if len(cfg.SecretKey) > 0 {
+		mc.SecretKey = cfg.SecretKey
+	}
+	if cfg.Label != "" {
+		mc.Label = cfg.Label
+	}
+	mc.Delegate = (*delegate)(n)
+	mc.Events = (*events)(n)
+	mc.LogOutput = cfg.LogOutput
+	mc.Logger = nil
+	// A gossip message must fit in one packet with memberlist's headers,
+	// label and encryption overhead; larger deltas go over TCP.
+	n.maxGossip = mc.UDPBufferSize - 256
+	n.queue = &memberlist.TransmitLimitedQueue{
+		NumNodes:       func() int { return n.numMembers() },
+		RetransmitMult: mc.RetransmitMult,
+	}
+	n.wg.Add(1)
+	go n.mergeLoop()
+
+	ml, err := memberlist.Create(mc)
+	if err != nil {
+		n.stopLoop()
+		return nil, fmt.Errorf("replicate: starting membership: %w", err)
+	}
+	n.ml = ml
+	n.wg.Add(1)
+	go n.reconnectLoop()
+	if len(cfg.Join) > 0 {
+		if _, err := ml.Join(cfg.Join); err != nil {
+			_ = ml.Shutdown()
+			n.stopLoop()
+			return nil, fmt.Errorf("replicate: joining %v: %w", cfg.Join, err)
+		}
+	}
+	return n, nil
+}
+
+// loadReplica returns the replica id stored in b, storing want (or a new id)
+// on a first start.
+func loadReplica(ctx context.Context, b store.Backend, want crdt.ReplicaID) (crdt.ReplicaID, error) {
+	var got crdt.ReplicaID
+	_, err := b.Update(ctx, replicaKey, func(old []byte, exists bool) ([]byte, error) {
+		if exists {
+			got = crdt.ReplicaID(old)
+			if err := got.Validate(); err != nil {
+				return nil, fmt.Errorf("replicate: stored replica id: %w", err)
+			}
+			if want != "" && want != got {
+				return nil, fmt.Errorf("%w: configured %q, stored %q", ErrReplicaMismatch, want, got)
+			}
+			return nil, nil
+		}
+		got = want
+		if got == "" {
+			got = crdt.NewReplicaID()
+		}
+		return []byte(got), nil
+	})
+	if err != nil {
+		return "", fmt.Errorf("replicate: replica id: %w", err)
+	}
+	return got, nil
+}
+
+func (n *Node) loadAll(ctx context.Context) error {
+	keys, err := n.store.List(ctx, dataPrefix)
+	if err != nil {
+		return fmt.Errorf("replicate: loading: %w", err)
+	}
+	for _, k := range keys {
+		s, err := n.store.Get(ctx, k)
+		if err != nil {
+			n.stats.corruptAtStart.Add(1)
+			continue
+		}
+		p, err := n.codec.Marshal(s)
+		if err != nil {
+			n.stats.corruptAtStart.Add(1)
+			continue
+		}
+		n.install(k[len(dataPrefix):], s, p)
+	}
+	return nil
+}
+
+// install makes s the state of key; p is its canonical payload. It returns
+// whether the state's payload changed. n.mu must not be held.
+func (n *Node) install(key string, s crdt.State, p []byte) bool {
+	sum := payloadDigest(p)
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	e, ok := n.entries[key]
+	if ok {
+		if e.sum == sum {
+			e.state = s
+			return false
+		}
+		n.buckets[e.bucket].xor(entryHash(key, e.sum))
+	} else {
+		e = &entry{bucket: bucketOf(key)}
+		n.entries[key] = e
+		if n.byBucket[e.bucket] == nil {
+			n.byBucket[e.bucket] = make(map[string]*entry)
+		}
+		n.byBucket[e.bucket][key] = e
+	}
+	e.state, e.sum, e.size = s, sum, len(p)
+	n.buckets[e.bucket].xor(entryHash(key, sum))
+	return true
+}
+
+func (n *Node) lockKey(key string) func() {
+	h := fnv.New32a()
+	h.Write([]byte(key))
+	m := &n.keyLocks[h.Sum32()%keyStripes]
+	m.Lock()
+	return m.Unlock
+}
+
+// Replica returns the node's CRDT replica id.
+func (n *Node) Replica() crdt.ReplicaID { return n.replica }
+
+// Name returns the node's name in the cluster.
+func (n *Node) Name() string { return n.cfg.Name }
+
+// Addr returns the address ("host:port") other nodes can join.
+func (n *Node) Addr() string {
+	ln := n.ml.LocalNode()
+	return net.JoinHostPort(ln.Addr.String(), strconv.Itoa(int(ln.Port)))
+}
+
+// Members returns the names of the cluster's live members, this node
+// included, in sorted order.
+func (n *Node) Members() []string {
+	var names []string
+	for _, m := range n.ml.Members() {
+		names = append(names, m.Name)
+	}
+	slices.Sort(names)
+	return names
+}
+
+func (n *Node) numMembers() int {
+	if n.ml == nil {
+		return 1
+	}
+	return n.ml.NumMembers()
+}
+
+// Join adds the node to the cluster of the given addresses and returns how
+// many it reached.
+func (n *Node) Join(addrs ...string) (int, error) {
+	return n.ml.Join(addrs)
+}
+
+// Get returns a copy of the state under key.
+func (n *Node) Get(key string) (crdt.State, bool) {
+	n.mu.RLock()
+	defer n.mu.RUnlock()
+	e, ok := n.entries[key]
+	if !ok {
+		return nil, false
+	}
+	return e.state.CloneState(), true
+}
+
+// GetAs returns a copy of the state under key if it exists and is an S.
+func GetAs[S crdt.State](n *Node, key string) (S, bool) {
+	s, ok := n.Get(key)
+	if !ok {
+		var zero S
+		return zero, false
+	}
+	typed, ok := s.(S)
+	return typed, ok
+}
+
+// Keys returns the node's keys in sorted order.
+func (n *Node) Keys() []string {
+	n.mu.RLock()
+	keys := make([]string, 0, len(n.entries))
+	for k := range n.entries {
+		keys = append(keys, k)
+	}
+	n.mu.RUnlock()
+	slices.Sort(keys)
+	return keys
+}
+
+// Digest returns the hex SHA-256 prefix of key's canonical payload; equal
+// digests on two nodes mean equal states.
+func (n *Node) Digest(key string) (string, bool) {
+	n.mu.RLock()
+	defer n.mu.RUnlock()
+	e, ok := n.entries[key]
+	if !ok {
+		return "", false
+	}
+	return fmt.Sprintf("%x", e.sum[:]), true
+}
+
+// Update applies a local mutation to the state under key. A missing key is
+// first created with newState (which may be nil when the key is known to
+// exist). mutate works on a copy; its delta is merge-written into the backend
+// and only then does the copy replace the node's state and the delta go out
+// to the cluster. When Update returns nil the mutation is durable; when it
+// returns an error nothing has changed, in memory or in the backend.
+func (n *Node) Update(ctx context.Context, key string, newState func(crdt.ReplicaID) crdt.State, mutate func(crdt.State) error) error {
+	if n.closed.Load() {
+		return ErrClosed
+	}
+	if err := store.ValidateKey(key); err != nil {
+		return fmt.Errorf("replicate: update %q: %w", key, err)
+	}
+	unlock := n.lockKey(key)
+	defer unlock()
+
+	n.mu.RLock()
+	e, exists := n.entries[key]
+	var next crdt.State
+	if exists {
+		next = e.state.CloneState()
+	}
+	n.mu.RUnlock()
+	if !exists {
+		if newState == nil {
+			return fmt.Errorf("replicate: update %q: %w", key, ErrNoState)
+		}
+		next = newState(n.replica)
+	}
+	if err := mutate(next); err != nil {
+		return fmt.Errorf("replicate: update %q: %w", key, err)
+	}
+	delta, ok := next.TakeDeltaState()
+	if !ok {
+		return nil
+	}
+	if _, err := n.store.MergeWrite(ctx, dataPrefix+key, delta); err != nil {
+		return fmt.Errorf("replicate: update %q: %w", key, err)
+	}
+	full, err := n.codec.Marshal(next)
+	if err != nil {
+		return fmt.Errorf("replicate: update %q: %w", key, err)
+	}
+	n.install(key, next, full)
+	dp, err := n.codec.Marshal(delta)
+	if err == nil {
+		n.stats.localUpdates.Add(1)
+		n.stats.fullStateBytes.Add(uint64(len(full)))
+		n.broadcast(appendKeyPayload(msgDelta, key, dp))
+	}
+	n.notify(key, next)
+	return nil
+}
+
+// Update is [Node.Update] for a known type S.
+func Update[S crdt.State](ctx context.Context, n *Node, key string, newState func(crdt.ReplicaID) S, mutate func(S) error) error {
+	var mk func(crdt.ReplicaID) crdt.State
+	if newState != nil {
+		mk = func(r crdt.ReplicaID) crdt.State { return newState(r) }
+	}
+	return n.Update(ctx, key, mk, func(s crdt.State) error {
+		typed, ok := s.(S)
+		if !ok {
+			var zero S
+			return fmt.Errorf("%w: key holds %s, not %T", crdt.ErrTypeMismatch, s.TypeName(), zero)
+		}
+		return mutate(typed)
+	})
+}
+
+// Watch calls fn with a copy of key's state each time a local update or a
+// merge changes it. Calls come from the goroutine that applied the change,
+// one at a time per key; fn must not block for long. The returned function
+// stops the calls.
+func (n *Node) Watch(key string, fn func(crdt.State)) (stop func()) {
+	n.watchMu.Lock()
+	defer n.watchMu.Unlock()
+	n.watchSeq++
+	id := n.watchSeq
+	if n.watchers[key] == nil {
+		n.watchers[key] = make(map[uint64]func(crdt.State))
+	}
+	n.watchers[key][id] = fn
+	return func() {
+		n.watchMu.Lock()
+		defer n.watchMu.Unlock()
+		delete(n.watchers[key], id)
+	}
+}
+
+func (n *Node) notify(key string, s crdt.State) {
+	n.watchMu.Lock()
+	fns := make([]func(crdt.State), 0, len(n.watchers[key]))
+	for _, fn := range n.watchers[key] {
+		fns = append(fns, fn)
+	}
+	n.watchMu.Unlock()
+	for _, fn := range fns {
+		fn(s.CloneState())
+	}
+}
+
+// merge folds a state or delta received from another node into key. It
+// returns whether the node's state changed.
+func (n *Node) merge(key string, data []byte) (bool, error) {
+	if err := store.ValidateKey(key); err != nil {
+		return false, err
+	}
+	remote, err := n.codec.Unmarshal(data, n.replica)
+	if err != nil {
+		return false, err
+	}
+	unlock := n.lockKey(key)
+	defer unlock()
+
+	n.mu.RLock()
+	e, exists := n.entries[key]
+	var next crdt.State
+	if exists {
+		next = e.state.CloneState()
+	}
+	n.mu.RUnlock()
+	if !exists {
+		next, err = n.emptyLike(remote)
+		if err != nil {
+			return false, err
+		}
+	}
+	if err := next.MergeState(remote); err != nil {
+		return false, err
+	}
+	full, err := n.codec.Marshal(next)
+	if err != nil {
+		return false, err
+	}
+	if exists && payloadDigest(full) == e.sum {
+		return false, nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), n.cfg.WriteTimeout)
+	defer cancel()
+	if _, err := n.store.MergeWrite(ctx, dataPrefix+key, remote); err != nil {
+		n.stats.storeErrors.Add(1)
+		return false, err
+	}
+	n.install(key, next, full)
+	n.notify(key, next)
+	return true, nil
+}
+
+// emptyLike returns an empty state of s's type bound to this node's replica.
+func (n *Node) emptyLike(s crdt.State) (crdt.State, error) {
+	reg := n.codec.Registry
+	if reg == nil {
+		reg = payload.Default
+	}
+	t, ok := reg.Lookup(s.TypeName())
+	if !ok {
+		return nil, fmt.Errorf("%w: %q", payload.ErrUnknownType, s.TypeName())
+	}
+	return t.New(n.replica), nil
+}
+
+// Leave tells the cluster the node is leaving for good, then closes it.
+func (n *Node) Leave(ctx context.Context) error {
+	if n.closed.Load() {
+		return ErrClosed
+	}
+	timeout := n.cfg.WriteTimeout
+	if d, ok := ctx.Deadline(); ok {
+		timeout = timeDuntil(d)
+	}
+	err := n.ml.Leave(timeout)
+	return errors.Join(err, n.Close())
+}
+
+// Close stops the node without telling the cluster (as a crash would, but
+// with every acknowledged update already durable) and closes its backend.
+func (n *Node) Close() error {
+	if !n.closed.CompareAndSwap(false, true) {
+		return nil
+	}
+	err := n.ml.Shutdown()
+	n.stopLoop()
+	return errors.Join(err, n.store.Close())
+}
+
+func (n *Node) stopLoop() {
+	close(n.done)
+	n.wg.Wait()
+}
+
+// mergeLoop merges received messages one at a time, off memberlist's
+// goroutines.
+func (n *Node) mergeLoop() {
+	defer n.wg.Done()
+	for {
+		select {
+		case <-n.done:
+			return
+		case msg := <-n.inbox:
+			n.handle(msg)
+		}
+	}
+}
+
+func (n *Node) handle(msg []byte) {
+	if len(msg) == 0 {
+		n.stats.dropped(ErrBadMessage)
+		return
+	}
+	switch msg[0] {
+	case msgDelta, msgState:
+		kp, err := decodeKeyPayload(msg[1:], store.MaxKeyLen)
+		if err != nil {
+			n.stats.dropped(err)
+			return
+		}
+		changed, err := n.merge(kp.key, kp.payload)
+		if err != nil {
+			n.stats.dropped(err)
+			return
+		}
+		n.stats.merged.Add(1)
+		if changed && msg[0] == msgDelta {
+			// Pass news on: gossip reaches the whole cluster even when the
+			// writer's own retransmissions miss some nodes.
+			n.broadcast(msg)
+		}
+	case msgDigests:
+		d, err := decodeDigests(msg[1:], store.MaxKeyLen)
+		if err != nil {
+			n.stats.dropped(err)
+			return
+		}
+		n.answerDigests(d)
+	default:
+		n.stats.dropped(ErrBadMessage)
+	}
+}
+
+// answerDigests sends the peer the full state of every key, in the buckets
+// it listed, that it lacks or holds differently.
+func (n *Node) answerDigests(d digestsMsg) {
+	theirs := make(map[string]digest, len(d.keys))
+	for _, k := range d.keys {
+		theirs[k.key] = k.sum
+	}
+	var send []string
+	n.mu.RLock()
+	for _, b := range d.buckets {
+		for key, e := range n.byBucket[b] {
+			if sum, ok := theirs[key]; !ok || sum != e.sum {
+				send = append(send, key)
+			}
+		}
+	}
+	n.mu.RUnlock()
+	peer := n.member(d.from)
+	if peer == nil {
+		return
+	}
+	for _, key := range send {
+		s, ok := n.Get(key)
+		if !ok {
+			continue
+		}
+		p, err := n.codec.Marshal(s)
+		if err != nil {
+			continue
+		}
+		msg := appendKeyPayload(msgState, key, p)
+		if err := n.ml.SendReliable(peer, msg); err != nil {
+			n.stats.sendErrors.Add(1)
+			continue
+		}
+		n.stats.stateBytesSent.Add(uint64(len(msg)))
+		n.stats.statesSent.Add(1)
+	}
+}
+
+func (n *Node) member(name string) *memberlist.Node {
+	for _, m := range n.ml.Members() {
+		if m.Name == name {
+			return m
+		}
+	}
+	return nil
+}
+
+// broadcast queues msg for gossip, or sends it over TCP to every member when
+// it is too large for a gossip packet: memberlist's queue would otherwise skip
+// it silently forever.
+func (n *Node) broadcast(msg []byte) {
+	if len(msg) <= n.maxGossip {
+		n.queue.QueueBroadcast(&broadcast{msg: msg})
+		return
+	}
+	n.stats.oversized.Add(1)
+	for _, m := range n.ml.Members() {
+		if m.Name == n.cfg.Name {
+			continue
+		}
+		if err := n.ml.SendReliable(m, msg); err != nil {
+			n.stats.sendErrors.Add(1)
+			continue
+		}
+		n.stats.deltaBytesSent.Add(uint64(len(msg)))
+	}
+}
+
+type broadcast struct{ msg []byte }
+
+func (b *broadcast) Invalidates(memberlist.Broadcast) bool { return false }
+func (b *broadcast) Message() []byte                       { return b.msg }
+func (b *broadcast) Finished()                             {}
+
+// delegate is the node's face towards memberlist.
+type delegate Node
+
+func (d *delegate) NodeMeta(limit int) []byte { return nil }
+
+// NotifyMsg receives a gossip or reliable message. memberlist reuses buf, so
+// it is copied; it must not block, so a full inbox drops the message.
+func (d *delegate) NotifyMsg(buf []byte) {
+	n := (*Node)(d)
+	max := n.codec.Limits.MaxBytes
+	if max <= 0 {
+		max = payload.DefaultMaxBytes
+	}
+	if len(buf) > max+store.MaxKeyLen+16 {
+		n.stats.dropped(payload.ErrTooLarge)
+		return
+	}
+	msg := bytes.Clone(buf)
+	select {
+	case n.inbox <- msg:
+		n.stats.received.Add(1)
+	default:
+		n.stats.inboxFull.Add(1)
+	}
+}
+
+func (d *delegate) GetBroadcasts(overhead, limit int) [][]byte {
+	n := (*Node)(d)
+	msgs := n.queue.GetBroadcasts(overhead, limit)
+	for _, m := range msgs {
+		n.stats.deltaBytesSent.Add(uint64(len(m)))
+	}
+	return msgs
+}
+
+// LocalState offers this node's bucket hashes for push/pull anti-entropy.
+func (d *delegate) LocalState(join bool) []byte {
+	n := (*Node)(d)
+	p := pushPull{from: n.cfg.Name}
+	n.mu.RLock()
+	p.buckets = n.buckets
+	n.mu.RUnlock()
+	b := p.append(make([]byte, 0, 8+len(p.from)+numBuckets*digestSize))
+	n.stats.digestBytesSent.Add(uint64(len(b)))
+	return b
+}
+
+// MergeRemoteState compares a peer's bucket hashes with this node's and, for
+// the buckets that differ, sends the peer this node's key digests; the peer
+// answers with the states this node lacks, and does the same in turn.
+func (d *delegate) MergeRemoteState(buf []byte, join bool) {
+	n := (*Node)(d)
+	p, err := decodePushPull(buf, 512)
+	if err != nil {
+		n.stats.dropped(err)
+		return
+	}
+	if p.from == n.cfg.Name {
+		return
+	}
+	msg := digestsMsg{from: n.cfg.Name}
+	n.mu.RLock()
+	for b := range numBuckets {
+		if p.buckets[b] == n.buckets[b] {
+			continue
+		}
+		msg.buckets = append(msg.buckets, uint16(b))
+		for key, e := range n.byBucket[b] {
+			msg.keys = append(msg.keys, keyDigest{key: key, sum: e.sum})
+		}
+	}
+	n.mu.RUnlock()
+	if len(msg.buckets) == 0 {
+		return
+	}
+	peer := n.member(p.from)
+	if peer == nil {
+		return
+	}
+	out := msg.append(nil)
+	n.stats.digestBytesSent.Add(uint64(len(out)))
+	go func() {
+		if err := n.ml.SendReliable(peer, out); err != nil {
+			n.stats.sendErrors.Add(1)
+		}
+	}()
+}

@@ -1,0 +1,99 @@
+package replicate
+
+import (
+	"errors"
+	"io"
+	"log"
+	"sync/atomic"
+	"time"
+
+	"github.com/crdtkit/crdtkit/crdt"
+	"github.com/crdtkit/crdtkit/payload"
+)
+
+// Stats counts what a node has sent, received and dropped since it started.
+type Stats struct {
+	// LocalUpdates is the number of local mutations applied.
+	LocalUpdates uint64
+	// DeltaBytesSent is the bytes of delta messages handed to the network
+	// (every gossip transmission and every TCP fallback send).
+	DeltaBytesSent uint64
+	// FullStateBytes is what shipping the whole state once per local update
+	// would have cost, for comparison with DeltaBytesSent.
+	FullStateBytes uint64
+	// StatesSent and StateBytesSent count full states sent by anti-entropy.
+	StatesSent     uint64
+	StateBytesSent uint64
+	// DigestBytesSent is the bytes of push/pull bucket hashes and key
+	// digests sent by anti-entropy.
+	DigestBytesSent uint64
+	// OversizedDeltas is the number of deltas too large for a gossip packet,
+	// sent over TCP instead.
+	OversizedDeltas uint64
+	// Received is the number of messages accepted into the inbox; Merged of
+	// them merged without error.
+	Received uint64
+	Merged   uint64
+	// Dropped counts received messages that were not merged, by cause:
+	// malformed framing, payloads that failed to decode (including those over
+	// the size limit), unknown types, keys holding another type, and
+	// messages that found the inbox full.
+	DroppedMalformed   uint64
+	DroppedInvalid     uint64
+	DroppedUnknownType uint64
+	DroppedTypeClash   uint64
+	DroppedInboxFull   uint64
+	// SendErrors counts failed TCP sends; anti-entropy repairs what they
+	// carried. StoreErrors counts received states the backend refused.
+	SendErrors  uint64
+	StoreErrors uint64
+	// Reconnects counts successful joins of members that had failed.
+	Reconnects uint64
+	// CorruptAtStart is the number of stored records that did not decode
+	// when the node started; they are left untouched.
+	CorruptAtStart uint64
+}
+
+type counters struct {
+	localUpdates, deltaBytesSent, fullStateBytes, statesSent, stateBytesSent atomic.Uint64
+	digestBytesSent, oversized, received, merged                             atomic.Uint64
+	malformed, invalid, unknownType, typeClash, inboxFull                    atomic.Uint64
+	sendErrors, storeErrors, corruptAtStart, reconnects                      atomic.Uint64
+}
+
+func (c *counters) dropped(err error) {
+	switch {
+	case errors.Is(err, ErrBadMessage):
+		c.malformed.Add(1)
+	case errors.Is(err, payload.ErrUnknownType):
+		c.unknownType.Add(1)
+	case errors.Is(err, crdt.ErrTypeMismatch):
+		c.typeClash.Add(1)
+	default:
+		c.invalid.Add(1)
+	}
+}
+
+// Stats returns the node's counters.
+func (n *Node) Stats() Stats {
+	c := &n.stats
+	return Stats{
+		LocalUpdates: c.localUpdates.Load(), DeltaBytesSent: c.deltaBytesSent.Load(),
+		FullStateBytes: c.fullStateBytes.Load(), StatesSent: c.statesSent.Load(),
+		StateBytesSent: c.stateBytesSent.Load(), DigestBytesSent: c.digestBytesSent.Load(),
+		OversizedDeltas: c.oversized.Load(), Received: c.received.Load(), Merged: c.merged.Load(),
+		DroppedMalformed: c.malformed.Load(), DroppedInvalid: c.invalid.Load(),
+		DroppedUnknownType: c.unknownType.Load(), DroppedTypeClash: c.typeClash.Load(),
+		DroppedInboxFull: c.inboxFull.Load(), SendErrors: c.sendErrors.Load(),
+		StoreErrors: c.storeErrors.Load(), CorruptAtStart: c.corruptAtStart.Load(), Reconnects: c.reconnects.Load(),
+	}
+}
+
+func timeDuntil(t time.Time) time.Duration {
+	if d := time.Until(t); d > 0 {
+		return d
+	}
+	return time.Millisecond
+}
+
+var discardLogger = log.New(io.Discard, "", 0)
