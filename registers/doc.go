@@ -19,4 +19,8 @@ func init() {
 	RegisterLWW[int64]()
 	RegisterLWW[float64]()
 	RegisterLWW[bool]()
+	RegisterMV[string]()
+	RegisterMV[int64]()
+	RegisterMV[float64]()
+	RegisterMV[bool]()
 }
