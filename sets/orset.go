@@ -1,0 +1,328 @@
+package sets
+
+import (
+	"bytes"
+	"errors"
+	"iter"
+	"reflect"
+	"slices"
+
+	json "github.com/goccy/go-json"
+
+	"github.com/crdtkit/crdtkit/causal"
+	"github.com/crdtkit/crdtkit/crdt"
+	"github.com/crdtkit/crdtkit/payload"
+)
+
+// ORSet is an add-wins observed-remove set without tombstones (an ORSWOT, the
+// add-wins set of the delta-state CRDT papers).
+//
+// Every add gets a fresh dot, a (replica, counter) pair from
+// [causal.Context.Next]. The state is a map from each present element to the
+// dots of the adds that made it present, and a causal context: every dot the
+// replica has seen, including dots of adds that were since removed. Adding a
+// present element replaces its dots with the new one; removing an element
+// deletes it and its dots from the map. Nothing else is kept: the context,
+// stored as a version vector plus the few dots seen out of order, remembers
+// the removed dots, so no per-element tombstone is needed.
+//
+// Merge keeps a dot of an element if both sides hold it, or if one side holds
+// it and the other side's context has not seen it. A dot that the other side
+// has seen but no longer holds was removed there, so it goes. An element stays
+// while it has a dot; contexts merge by union.
+//
+// Semantics and traps, and the tests that pin them:
+//   - Add wins over a concurrent remove: a remove only cancels the adds
+//     (dots) it observed, so an add the remover had not seen survives
+//     (TestORSetAddWins). An element re-added after a remove is present.
+//   - A dot that both sides hold is kept. One known ORSWOT implementation
+//     computed the merge as "dots the other side has not seen" on both
+//     sides and so dropped adds that both replicas shared
+//     (TestORSetMergeKeepsSharedDot).
+//   - A remove can arrive before the add it removes (for example, the
+//     remove's delta overtakes the add's): the removed dots wait in the
+//     context and the add is dropped when it arrives, on any delivery order
+//     (TestORSetRemoveBeforeAdd).
+//   - Removing an absent element is a no-op: it records nothing and produces
+//     no delta. In particular it does not "pre-remove" a concurrent add that
+//     the remover has not seen.
+//   - No tombstones: after any churn, and once replicas have exchanged
+//     everything, the state holds only the live elements with one dot each
+//     per concurrent add, and a context of one vector entry per replica and
+//     an empty cloud (TestORSetChurnLeavesNoResidue).
+//   - Merge copies: nothing of the argument is kept (the crdttest no-alias
+//     law).
+//
+// Deltas: Add(e) yields ({e: {new dot}}, context {new dot} ∪ e's old dots);
+// Remove(e) yields (no element, context = e's old dots). They merge like any
+// state.
+//
+// The payload is
+//
+//	{"context":{"cloud":[...],"vv":[{"n":3,"r":"a"}]},
+//	 "elements":[{"dots":[{"n":2,"r":"a"}],"e":"x"}]}
+//
+// with the context as in package causal and the elements sorted by
+// [payload.Compare], each with its dots sorted. Loading rejects a missing
+// context or elements array, duplicate elements, elements without dots,
+// invalid or duplicate dots, and dots beyond the causal context.
+//
+// Use [NewORSet]; the zero ORSet is empty but bound to no replica, so Add
+// fails with [crdt.ErrNoReplica].
+type ORSet[T comparable] struct {
+	replica crdt.ReplicaID
+	ctx     causal.Context
+	elems   causal.DotMap[T]
+	delta   *ORSet[T]
+}
+
+var _ crdt.CRDT[*ORSet[string], []string] = (*ORSet[string])(nil)
+
+func init() {
+	RegisterORSet[string]()
+	RegisterORSet[int]()
+	RegisterORSet[int64]()
+}
+
+// RegisterORSet registers ORSet[T] with the default payload registry, so
+// that payload.Unmarshal can decode its payloads. It is idempotent.
+// ORSet[string], ORSet[int] and ORSet[int64] are registered already.
+func RegisterORSet[T comparable]() {
+	err := payload.Register(payload.Type{
+		Name:    orsetTypeName[T](),
+		Version: 1,
+		New:     func(r crdt.ReplicaID) crdt.State { return NewORSet[T](r) },
+	})
+	if err != nil && !errors.Is(err, payload.ErrDuplicateType) {
+		panic(err) // unreachable: the registration is complete
+	}
+}
+
+func orsetTypeName[T comparable]() string {
+	return "sets.ORSet[" + reflect.TypeFor[T]().String() + "]"
+}
+
+// NewORSet returns an empty set bound to replica.
+func NewORSet[T comparable](replica crdt.ReplicaID) *ORSet[T] {
+	return &ORSet[T]{replica: replica}
+}
+
+// Replica returns the replica the set is bound to.
+func (s *ORSet[T]) Replica() crdt.ReplicaID { return s.replica }
+
+// Add adds e with a new dot of the local replica, replacing the dots of the
+// adds of e this replica has seen. It fails, changing nothing, with
+// [crdt.ErrNoReplica] if the set is bound to no replica and with
+// [causal.ErrExhausted] if the replica has used up its dot counters (only a
+// forged payload gets there).
+func (s *ORSet[T]) Add(e T) error {
+	d, err := s.ctx.Next(s.replica)
+	if err != nil {
+		return err
+	}
+	old, _ := s.elems.Get(e)
+	s.elems.Set(e, causal.DotSetOf(d))
+
+	// Join the delta ({e: {d}}, {d} ∪ old) into the pending delta. Dots
+	// name one element, so only e's entry changes: its pending dots that
+	// this add supersedes go, the new dot joins.
+	p := s.pending()
+	keep := []causal.Dot{d}
+	if pd, ok := p.elems.Get(e); ok {
+		for x := range pd.All() {
+			if !old.Contains(x) {
+				keep = append(keep, x)
+			}
+		}
+	}
+	p.elems.Set(e, causal.DotSetOf(keep...))
+	p.ctx.Add(d)
+	p.ctx.AddSet(old)
+	return nil
+}
+
+// Remove removes e, cancelling the adds of e this replica has seen, and
+// reports whether e was present. Removing an absent element does nothing
+// and records no delta.
+func (s *ORSet[T]) Remove(e T) bool {
+	old, ok := s.elems.Get(e)
+	if !ok {
+		return false
+	}
+	s.elems.Delete(e)
+
+	// Join the delta ({}, old) into the pending delta.
+	p := s.pending()
+	if pd, ok := p.elems.Get(e); ok {
+		var keep []causal.Dot
+		for x := range pd.All() {
+			if !old.Contains(x) {
+				keep = append(keep, x)
+			}
+		}
+		p.elems.Set(e, causal.DotSetOf(keep...))
+	}
+	p.ctx.AddSet(old)
+	return true
+}
+
+func (s *ORSet[T]) pending() *ORSet[T] {
+	if s.delta == nil {
+		s.delta = &ORSet[T]{replica: s.replica}
+	}
+	return s.delta
+}
+
+// Contains reports whether e is in the set.
+func (s *ORSet[T]) Contains(e T) bool { return s.elems.Has(e) }
+
+// Len returns the number of elements.
+func (s *ORSet[T]) Len() int { return s.elems.Len() }
+
+// All returns the elements in no particular order. The set must not change
+// during the iteration.
+func (s *ORSet[T]) All() iter.Seq[T] { return s.elems.Keys() }
+
+// Elements returns the elements sorted by [payload.Compare].
+func (s *ORSet[T]) Elements() []T {
+	xs := slices.AppendSeq(make([]T, 0, s.elems.Len()), s.elems.Keys())
+	payload.SortElements(xs)
+	return xs
+}
+
+// Value returns the elements sorted by [payload.Compare], as [ORSet.Elements].
+func (s *ORSet[T]) Value() []T { return s.Elements() }
+
+// Merge joins other into s. Nothing of other is kept; no delta is recorded.
+// It never fails.
+func (s *ORSet[T]) Merge(other *ORSet[T]) error {
+	if other == nil || other == s {
+		return nil
+	}
+	s.elems.Join(&s.ctx, &other.elems, &other.ctx)
+	s.ctx.Merge(&other.ctx)
+	return nil
+}
+
+// Clone returns a deep copy bound to the same replica, with no pending delta.
+func (s *ORSet[T]) Clone() *ORSet[T] {
+	return &ORSet[T]{replica: s.replica, ctx: *s.ctx.Clone(), elems: s.elems.Clone()}
+}
+
+// TakeDelta returns the join of the deltas of the adds and removes since the
+// last call and forgets them; ok is false if there were none.
+func (s *ORSet[T]) TakeDelta() (*ORSet[T], bool) {
+	d := s.delta
+	s.delta = nil
+	return d, d != nil
+}
+
+// TypeName returns "sets.ORSet[T]" with T's Go type, such as
+// "sets.ORSet[string]".
+func (s *ORSet[T]) TypeName() string { return orsetTypeName[T]() }
+
+// MergeState merges other, which must be an *ORSet[T].
+func (s *ORSet[T]) MergeState(other crdt.State) error {
+	return crdt.MergeStateAs[*ORSet[T]](s, other)
+}
+
+// CloneState returns [ORSet.Clone] as a [crdt.State].
+func (s *ORSet[T]) CloneState() crdt.State { return s.Clone() }
+
+// TakeDeltaState returns [ORSet.TakeDelta] as a [crdt.State].
+func (s *ORSet[T]) TakeDeltaState() (crdt.State, bool) {
+	d, ok := s.TakeDelta()
+	if !ok {
+		return nil, false
+	}
+	return d, true
+}
+
+// orsetElement is one element of an ORSet payload. Fields are declared in
+// the order of their JSON keys.
+type orsetElement[T comparable] struct {
+	Dots []causal.Dot `json:"dots"`
+	E    T            `json:"e"`
+}
+
+// orsetPayload is the JSON form of an ORSet, as Payload returns it.
+type orsetPayload[T comparable] struct {
+	Context  *causal.Context   `json:"context"`
+	Elements []orsetElement[T] `json:"elements"`
+}
+
+// orsetWire is the form LoadPayload decodes: the context stays raw so that
+// its errors can be placed under "context".
+type orsetWire[T comparable] struct {
+	Context  json.RawMessage   `json:"context"`
+	Elements []orsetElement[T] `json:"elements"`
+}
+
+// Payload returns the canonical JSON form of the set (see [ORSet]). The value
+// shares the set's context and must not be kept after the set changes.
+func (s *ORSet[T]) Payload() any {
+	keys := s.Elements()
+	els := make([]orsetElement[T], len(keys))
+	dots := make([]causal.Dot, 0, len(keys))
+	for i, k := range keys {
+		ds, _ := s.elems.Get(k)
+		start := len(dots)
+		dots = ds.AppendTo(dots)
+		els[i] = orsetElement[T]{Dots: dots[start:len(dots):len(dots)], E: k}
+	}
+	return &orsetPayload[T]{Context: &s.ctx, Elements: els}
+}
+
+// LoadPayload replaces the set with the one encoded in data, keeping its
+// replica and dropping any pending delta. On error the set is unchanged.
+func (s *ORSet[T]) LoadPayload(data []byte) error {
+	var w orsetWire[T]
+	if err := payload.DecodeStrict(data, &w); err != nil {
+		return err
+	}
+	if len(w.Context) == 0 || bytes.Equal(w.Context, []byte("null")) {
+		return payload.Invalidf("context", "missing")
+	}
+	if w.Elements == nil {
+		return payload.Invalidf("elements", "missing (an empty set has [])")
+	}
+	var ctx causal.Context
+	if err := ctx.UnmarshalJSON(w.Context); err != nil {
+		return payload.InField("context", err)
+	}
+	elems, err := buildORSetElements(&ctx, w.Elements)
+	if err != nil {
+		return err
+	}
+	s.ctx, s.elems, s.delta = ctx, elems, nil
+	return nil
+}
+
+func buildORSetElements[T comparable](ctx *causal.Context, els []orsetElement[T]) (causal.DotMap[T], error) {
+	elems := causal.NewDotMap[T](len(els))
+	seen := make(map[causal.Dot]struct{}, len(els))
+	for i, el := range els {
+		field := payload.Index("elements", i)
+		if len(el.Dots) == 0 {
+			return elems, payload.Invalidf(field+".dots", "no dots (an element without dots is absent)")
+		}
+		if elems.Has(el.E) {
+			return elems, payload.Invalidf(field+".e", "element listed twice")
+		}
+		for j, d := range el.Dots {
+			df := payload.Index(field+".dots", j)
+			if err := d.Validate(); err != nil {
+				return elems, payload.InField(df, err)
+			}
+			if !ctx.Contains(d) {
+				return elems, payload.Invalidf(df, "dot %s beyond its causal context", d)
+			}
+			if _, dup := seen[d]; dup {
+				return elems, payload.Invalidf(df, "dot %s listed twice (a dot names one add of one element)", d)
+			}
+			seen[d] = struct{}{}
+		}
+		elems.Set(el.E, causal.DotSetOf(el.Dots...))
+	}
+	return elems, nil
+}
