@@ -1,6 +1,7 @@
 package itc
 
 import (
+	"bytes"
 	"math/bits"
 	"strconv"
 )
@@ -138,10 +139,11 @@ func (s *Stamp) UnmarshalBinary(data []byte) error {
 }
 
 type binReader struct {
-	b   []byte
-	pos int
-	off int // offset of b within the whole input, for messages
-	max int
+	b    []byte
+	pos  int
+	off  int // offset of b within the whole input, for messages
+	max  int
+	pool nodePool
 }
 
 func (r *binReader) fail(msg string) error {
@@ -192,7 +194,7 @@ func (r *binReader) id(level int) (*idNode, error) {
 		r.pos = start
 		return nil, r.fail("id not in normal form")
 	}
-	return mkID(l, rt), nil
+	return r.pool.pair(l, rt), nil
 }
 
 func (r *binReader) event(level int) (Event, error) {
@@ -240,7 +242,7 @@ func (r *binReader) event(level int) (Event, error) {
 		r.pos = start
 		return Event{}, r.fail("event not in normal form")
 	}
-	return Event{n, &evKids{l, rt}}, nil
+	return Event{n, r.pool.kids(l, rt)}, nil
 }
 
 // version checks the leading version byte.
@@ -265,7 +267,7 @@ func (r *binReader) end() error {
 
 // DecodeIDBinary is like ID.UnmarshalBinary with d's limits.
 func (d Decoder) DecodeIDBinary(data []byte) (ID, error) {
-	r := binReader{b: data, max: d.maxDepth()}
+	r := binReader{b: data, max: d.maxDepth(), pool: presetPool(bytes.Count(data, []byte{binIDPair}), 0)}
 	if err := r.version(); err != nil {
 		return ID{}, err
 	}
@@ -281,7 +283,7 @@ func (d Decoder) DecodeIDBinary(data []byte) (ID, error) {
 
 // DecodeEventBinary is like Event.UnmarshalBinary with d's limits.
 func (d Decoder) DecodeEventBinary(data []byte) (Event, error) {
-	r := binReader{b: data, max: d.maxDepth()}
+	r := binReader{b: data, max: d.maxDepth(), pool: presetPool(0, countEventNodes(data[min(1, len(data)):]))}
 	if err := r.version(); err != nil {
 		return Event{}, err
 	}
@@ -293,6 +295,16 @@ func (d Decoder) DecodeEventBinary(data []byte) (Event, error) {
 		return Event{}, err
 	}
 	return e, nil
+}
+
+// countEventNodes counts the nodes of an encoded event by skipping from
+// header to header: exact for valid input, bounded by len(b) otherwise.
+func countEventNodes(b []byte) int {
+	n := 0
+	for i := 0; i < len(b); i += 1 + int(b[i]>>1&0xf) {
+		n += int(b[i] & 1)
+	}
+	return n
 }
 
 // length reads a length of the given byte width.
@@ -340,7 +352,9 @@ func (d Decoder) DecodeStampBinary(data []byte) (Stamp, error) {
 	if err != nil {
 		return Stamp{}, err
 	}
-	ir := binReader{b: data[r.pos : r.pos+il], off: r.pos, max: r.max}
+	idBytes := data[r.pos : r.pos+il]
+	ir := binReader{b: idBytes, off: r.pos, max: r.max,
+		pool: presetPool(bytes.Count(idBytes, []byte{binIDPair}), 0)}
 	id, err := ir.id(1)
 	if err == nil {
 		err = ir.end()
@@ -353,7 +367,9 @@ func (d Decoder) DecodeStampBinary(data []byte) (Stamp, error) {
 	if err != nil {
 		return Stamp{}, err
 	}
-	er := binReader{b: data[r.pos : r.pos+el], off: r.pos, max: r.max}
+	evBytes := data[r.pos : r.pos+el]
+	er := binReader{b: evBytes, off: r.pos, max: r.max,
+		pool: presetPool(0, countEventNodes(evBytes))}
 	e, err := er.event(1)
 	if err == nil {
 		err = er.end()

@@ -155,9 +155,10 @@ func (e *Event) UnmarshalCompact(data []byte) error {
 }
 
 type bitReader struct {
-	b   []byte
-	pos int // in bits
-	max int
+	b    []byte
+	pos  int // in bits
+	max  int
+	pool nodePool
 }
 
 func (r *bitReader) fail(msg string) error {
@@ -261,7 +262,7 @@ func (r *bitReader) id(level int) (*idNode, error) {
 	if err != nil {
 		return nil, err
 	}
-	return mkID(l, rt), nil
+	return r.pool.pair(l, rt), nil
 }
 
 func (r *bitReader) event(level int) (Event, error) {
@@ -340,7 +341,7 @@ func (r *bitReader) event(level int) (Event, error) {
 		r.pos = start
 		return Event{}, r.fail("event not in normal form")
 	}
-	return Event{n, &evKids{l, rt}}, nil
+	return Event{n, r.pool.kids(l, rt)}, nil
 }
 
 // end checks that only zero padding bits are left.

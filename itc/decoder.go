@@ -36,3 +36,59 @@ func validNode(l, r Event) bool {
 	}
 	return !(l.k == nil && r.k == nil && l.n == r.n)
 }
+
+// nodePool hands out the nodes of decoded trees from a few large
+// allocations instead of one per node. A decoded tree keeps its chunks
+// alive, so chunks grow geometrically to bound the waste, or are sized
+// exactly when the decoder can count the nodes in advance.
+type nodePool struct {
+	ev             []evKids
+	id             []idNode
+	evNext, idNext int // size of the next chunk
+}
+
+const (
+	poolFirstChunk = 4
+	poolMaxChunk   = 1024
+)
+
+func nextChunk(n *int) int {
+	c := *n
+	if c < 1 {
+		c = poolFirstChunk
+	}
+	*n = min(2*c, poolMaxChunk)
+	return c
+}
+
+func (p *nodePool) kids(l, r Event) *evKids {
+	if len(p.ev) == 0 {
+		p.ev = make([]evKids, nextChunk(&p.evNext))
+	}
+	k := &p.ev[0]
+	p.ev = p.ev[1:]
+	k.l, k.r = l, r
+	return k
+}
+
+// pair is mkID drawing fresh nodes from the pool; (l, r) is in normal form.
+func (p *nodePool) pair(l, r *idNode) *idNode {
+	if (l == idOne && r == nil) || (l == nil && r == idOne) {
+		return mkID(l, r)
+	}
+	if len(p.id) == 0 {
+		p.id = make([]idNode, nextChunk(&p.idNext))
+	}
+	n := &p.id[0]
+	p.id = p.id[1:]
+	n.l, n.r = l, r
+	return n
+}
+
+// poolMaxPreset caps the chunk sized from a count of the input, so that a
+// hostile input cannot make the decoder allocate far ahead of its parsing.
+const poolMaxPreset = 1 << 16
+
+func presetPool(ids, events int) nodePool {
+	return nodePool{idNext: min(ids, poolMaxPreset), evNext: min(events, poolMaxPreset)}
+}

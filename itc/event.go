@@ -120,9 +120,69 @@ func leq(e Event, be u128, o Event, bo u128) bool {
 	}
 }
 
-// Compare orders e and o by causality.
+// Compare orders e and o by causality. It walks both trees once, stopping
+// as soon as they are known to be concurrent, and allocates nothing.
 func (e Event) Compare(o Event) Ordering {
-	return order(e.Leq(o), o.Leq(e))
+	c := cmpState{le: true, ge: true}
+	compare(e, u128{}, o, u128{}, &c)
+	return order(c.le, c.ge)
+}
+
+// cmpState records whether e <= o and e >= o can still hold.
+type cmpState struct{ le, ge bool }
+
+func compare(e Event, be u128, o Event, bo u128, c *cmpState) {
+	for {
+		ve, vo := be.add(e.n), bo.add(o.n)
+		// A root is the minimum of its subtree, so a lower root on one side
+		// rules out that side being above the other.
+		if ve.less(vo) {
+			c.ge = false
+		} else if vo.less(ve) {
+			c.le = false
+		}
+		switch {
+		case e.k == o.k:
+			return // equal shapes: the roots decide
+		case e.k == nil:
+			// e is flat at ve: e >= o needs o's maximum at or below ve.
+			if c.ge && !atMost(o, bo, ve) {
+				c.ge = false
+			}
+			return
+		case o.k == nil:
+			if c.le && !atMost(e, be, vo) {
+				c.le = false
+			}
+			return
+		}
+		if !c.le && !c.ge {
+			return
+		}
+		compare(e.k.l, ve, o.k.l, vo, c)
+		if !c.le && !c.ge {
+			return
+		}
+		e, be, o, bo = e.k.r, ve, o.k.r, vo
+	}
+}
+
+// atMost reports whether every value of e, whose parent is at b, is at
+// most v.
+func atMost(e Event, b u128, v u128) bool {
+	for {
+		ve := b.add(e.n)
+		if v.less(ve) {
+			return false
+		}
+		if e.k == nil {
+			return true
+		}
+		if !atMost(e.k.l, ve, v) {
+			return false
+		}
+		e, b = e.k.r, ve
+	}
 }
 
 func order(le, ge bool) Ordering {

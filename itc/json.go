@@ -1,6 +1,9 @@
 package itc
 
-import "strconv"
+import (
+	"bytes"
+	"strconv"
+)
 
 func appendIDJSON(b []byte, p *idNode) []byte {
 	switch p {
@@ -83,9 +86,10 @@ func (s *Stamp) UnmarshalJSON(data []byte) error {
 }
 
 type jsonReader struct {
-	b   []byte
-	pos int
-	max int
+	b    []byte
+	pos  int
+	max  int
+	pool nodePool
 }
 
 func (r *jsonReader) fail(msg string) error {
@@ -198,7 +202,7 @@ func (r *jsonReader) id(level int) (*idNode, error) {
 		r.pos = start
 		return nil, r.fail("id not in normal form")
 	}
-	return mkID(l, rt), nil
+	return r.pool.pair(l, rt), nil
 }
 
 func (r *jsonReader) event(level int) (Event, error) {
@@ -236,32 +240,32 @@ func (r *jsonReader) event(level int) (Event, error) {
 		r.pos = start
 		return Event{}, r.fail("event not in normal form")
 	}
-	return Event{n, &evKids{l, rt}}, nil
+	return Event{n, r.pool.kids(l, rt)}, nil
 }
 
 // key reads an object key written without escapes.
-func (r *jsonReader) key() (string, error) {
+func (r *jsonReader) key() ([]byte, error) {
 	if err := r.expect('"'); err != nil {
-		return "", err
+		return nil, err
 	}
 	start := r.pos
 	for r.pos < len(r.b) && r.b[r.pos] != '"' {
 		if r.b[r.pos] == '\\' || r.b[r.pos] < 0x20 {
-			return "", r.fail("escaped or control character in key")
+			return nil, r.fail("escaped or control character in key")
 		}
 		r.pos++
 	}
 	if r.pos >= len(r.b) {
-		return "", r.fail("unterminated key")
+		return nil, r.fail("unterminated key")
 	}
-	k := string(r.b[start:r.pos])
+	k := r.b[start:r.pos]
 	r.pos++
 	return k, nil
 }
 
 // DecodeIDJSON is like ID.UnmarshalJSON with d's limits.
 func (d Decoder) DecodeIDJSON(data []byte) (ID, error) {
-	r := jsonReader{b: data, max: d.maxDepth()}
+	r := jsonReader{b: data, max: d.maxDepth(), pool: presetPool(bytes.Count(data, []byte{'['}), 0)}
 	p, err := r.id(1)
 	if err == nil {
 		err = r.end()
@@ -274,7 +278,7 @@ func (d Decoder) DecodeIDJSON(data []byte) (ID, error) {
 
 // DecodeEventJSON is like Event.UnmarshalJSON with d's limits.
 func (d Decoder) DecodeEventJSON(data []byte) (Event, error) {
-	r := jsonReader{b: data, max: d.maxDepth()}
+	r := jsonReader{b: data, max: d.maxDepth(), pool: presetPool(0, bytes.Count(data, []byte{'['}))}
 	e, err := r.event(1)
 	if err == nil {
 		err = r.end()
@@ -314,23 +318,23 @@ func (d Decoder) DecodeStampJSON(data []byte) (Stamp, error) {
 		if err := r.expect(':'); err != nil {
 			return Stamp{}, err
 		}
-		switch {
-		case k == "id" && !haveID:
+		switch key := string(k); {
+		case key == "id" && !haveID:
 			haveID = true
 			if s.id.p, err = r.id(1); err != nil {
 				return Stamp{}, err
 			}
-		case k == "event" && !haveEvent:
+		case key == "event" && !haveEvent:
 			haveEvent = true
 			if s.ev, err = r.event(1); err != nil {
 				return Stamp{}, err
 			}
-		case k == "id" || k == "event":
+		case key == "id" || key == "event":
 			r.pos = at
-			return Stamp{}, r.fail("repeated key " + strconv.Quote(k))
+			return Stamp{}, r.fail("repeated key " + strconv.Quote(key))
 		default:
 			r.pos = at
-			return Stamp{}, r.fail("unknown key " + strconv.Quote(k))
+			return Stamp{}, r.fail("unknown key " + strconv.Quote(key))
 		}
 	}
 	if r.peek() == ',' {

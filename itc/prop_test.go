@@ -318,8 +318,17 @@ func TestPropertyEventAlgebra(t *testing.T) {
 				mx[i] = cb[i]
 			}
 		}
-		if a.Leq(b) != le {
-			t.Fatalf("leq %v, %v = %v, oracle %v", a, b, !le, le)
+		ge := true
+		for i := range ca {
+			if ca[i].Cmp(cb[i]) < 0 {
+				ge = false
+			}
+		}
+		if a.Leq(b) != le || b.Leq(a) != ge {
+			t.Fatalf("leq %v, %v = %v, %v; oracle %v, %v", a, b, a.Leq(b), b.Leq(a), le, ge)
+		}
+		if got, want := a.Compare(b), order(le, ge); got != want {
+			t.Fatalf("compare %v, %v = %v; oracle %v", a, b, got, want)
 		}
 		want, fits := normText(mx, new(big.Int))
 		j, err := a.Join(b)

@@ -2,6 +2,7 @@ package itc
 
 import (
 	"strconv"
+	"strings"
 )
 
 // String returns the id in libitc's notation, such as "(0, (1, 0))".
@@ -65,7 +66,7 @@ func ParseStamp(s string) (Stamp, error) { return Decoder{}.ParseStamp(s) }
 
 // ParseID is like the package-level ParseID with d's limits.
 func (d Decoder) ParseID(s string) (ID, error) {
-	p := textParser{s: s, max: d.maxDepth()}
+	p := textParser{s: s, max: d.maxDepth(), pool: presetPool(strings.Count(s, "("), 0)}
 	id, err := p.id(1)
 	if err == nil {
 		err = p.end()
@@ -78,7 +79,7 @@ func (d Decoder) ParseID(s string) (ID, error) {
 
 // ParseEvent is like the package-level ParseEvent with d's limits.
 func (d Decoder) ParseEvent(s string) (Event, error) {
-	p := textParser{s: s, max: d.maxDepth()}
+	p := textParser{s: s, max: d.maxDepth(), pool: presetPool(0, strings.Count(s, "("))}
 	e, err := p.event(1)
 	if err == nil {
 		err = p.end()
@@ -91,7 +92,14 @@ func (d Decoder) ParseEvent(s string) (Event, error) {
 
 // ParseStamp is like the package-level ParseStamp with d's limits.
 func (d Decoder) ParseStamp(s string) (Stamp, error) {
-	p := textParser{s: s, max: d.maxDepth()}
+	// In valid input the id's nodes come before the first ';' and the
+	// event's after it.
+	split := strings.IndexByte(s, ';')
+	if split < 0 {
+		split = len(s)
+	}
+	p := textParser{s: s, max: d.maxDepth(),
+		pool: presetPool(strings.Count(s[:split], "("), strings.Count(s[split:], "("))}
 	if err := p.expect('{'); err != nil {
 		return Stamp{}, err
 	}
@@ -116,9 +124,10 @@ func (d Decoder) ParseStamp(s string) (Stamp, error) {
 }
 
 type textParser struct {
-	s   string
-	pos int
-	max int
+	s    string
+	pos  int
+	max  int
+	pool nodePool
 }
 
 func (p *textParser) fail(msg string) error {
@@ -198,7 +207,7 @@ func (p *textParser) id(level int) (*idNode, error) {
 		p.pos = start
 		return nil, p.fail("id not in normal form")
 	}
-	return mkID(l, r), nil
+	return p.pool.pair(l, r), nil
 }
 
 func (p *textParser) number() (uint64, error) {
@@ -258,5 +267,5 @@ func (p *textParser) event(level int) (Event, error) {
 		p.pos = start
 		return Event{}, p.fail("event not in normal form")
 	}
-	return Event{n, &evKids{l, r}}, nil
+	return Event{n, p.pool.kids(l, r)}, nil
 }
