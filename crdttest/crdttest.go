@@ -91,8 +91,11 @@ type Spec[S crdt.CRDT[S, V], V any] struct {
 	// error.
 	Mutate func(t *rapid.T, replica crdt.ReplicaID, s S)
 	// Equal reports whether two values are equal. Nil means
-	// reflect.DeepEqual, which tells a nil map or slice from an empty one:
-	// supply Equal if Value may return either for the same state.
+	// reflect.DeepEqual, which tells a nil map or slice from an empty one
+	// and compares every field of a value that holds states (such as the
+	// map of CRDTs that compound.Map's Value returns, whose states carry
+	// their replica ids): supply Equal for such values, comparing what they
+	// stand for.
 	Equal func(a, b V) bool
 	// Replicas is the number of replicas in generated histories; 0 means 3.
 	Replicas int
