@@ -64,8 +64,16 @@ const (
 // started by the suite as a writer it opens the backend from the spec with
 // open, runs the writer and exits; otherwise it runs the tests.
 func Main(m *testing.M, open func(ctx context.Context, spec string) (store.Backend, error)) {
+	ServeWorker(open)
+	os.Exit(m.Run())
+}
+
+// ServeWorker is the first half of [Main], for a TestMain that has more to
+// do: in a writer process started by the suite it runs the writer and exits;
+// otherwise it returns at once.
+func ServeWorker(open func(ctx context.Context, spec string) (store.Backend, error)) {
 	if os.Getenv(envWorker) == "" {
-		os.Exit(m.Run())
+		return
 	}
 	if err := runWorker(open); err != nil {
 		fmt.Fprintln(os.Stderr, "storetest worker:", err)

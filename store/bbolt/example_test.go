@@ -1,0 +1,40 @@
+package boltstore_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/crdtkit/crdtkit/store"
+	boltstore "github.com/crdtkit/crdtkit/store/bbolt"
+	"github.com/crdtkit/crdtkit/store/internal/testcrdt"
+)
+
+func Example() {
+	dir, _ := os.MkdirTemp("", "boltstore-example-")
+	defer os.RemoveAll(dir)
+	b, err := boltstore.Open(filepath.Join(dir, "crdt.db"), nil)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	st, _ := store.New(b, "alice")
+	defer st.Close()
+
+	ctx := context.Background()
+	c := testcrdt.NewTally("alice")
+	c.Inc(3)
+	merged, err := st.MergeWrite(ctx, "likes", c)
+	if err != nil {
+		fmt.Println(err)
+	}
+	fmt.Println(merged.(*testcrdt.Tally).Value())
+
+	// A second process would wait one second and fail.
+	_, err = boltstore.Open(filepath.Join(dir, "crdt.db"), &boltstore.Options{Timeout: -1})
+	fmt.Println(err != nil)
+	// Output:
+	// 3
+	// true
+}

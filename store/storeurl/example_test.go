@@ -1,0 +1,29 @@
+package storeurl_test
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/crdtkit/crdtkit/store"
+	"github.com/crdtkit/crdtkit/store/internal/testcrdt"
+	"github.com/crdtkit/crdtkit/store/storeurl"
+)
+
+// A program takes the store's URL from a flag; "mem:" keeps it in memory.
+func ExampleOpen() {
+	ctx := context.Background()
+	st, err := storeurl.Open(ctx, "mem:", "alice")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer st.Close()
+	c := testcrdt.NewTally("alice")
+	c.Inc(1)
+	if _, err := st.MergeWrite(ctx, "greetings", c); err != nil {
+		fmt.Println(err)
+	}
+	got, _ := store.GetAs[*testcrdt.Tally](ctx, st, "greetings")
+	fmt.Println(got.Value())
+	// Output: 1
+}
