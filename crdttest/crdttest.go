@@ -97,7 +97,8 @@ type Spec[S crdt.CRDT[S, V], V any] struct {
 	// their replica ids): supply Equal for such values, comparing what they
 	// stand for.
 	Equal func(a, b V) bool
-	// Replicas is the number of replicas in generated histories; 0 means 3.
+	// Replicas is the number of replicas in generated histories; 0 means 3,
+	// and 1 means 2, since merging needs two.
 	Replicas int
 }
 
@@ -220,8 +221,11 @@ func newChecker[S crdt.CRDT[S, V], V any](spec Spec[S, V]) (*checker[S, V], erro
 	if c.equal == nil {
 		c.equal = func(a, b V) bool { return reflect.DeepEqual(a, b) }
 	}
-	if c.replicas <= 0 {
+	switch {
+	case c.replicas <= 0:
 		c.replicas = 3
+	case c.replicas == 1:
+		c.replicas = 2 // merges need two
 	}
 	s := spec.New(replicaID(0))
 	c.typeName = s.TypeName()

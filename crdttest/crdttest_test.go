@@ -59,6 +59,11 @@ func TestCheckPassesCorrectTypes(t *testing.T) {
 	t.Run("reg", func(t *testing.T) { crdttest.Check(t, regSpec(correct)) })
 	t.Run("gset", func(t *testing.T) { crdttest.Check(t, gsetSpec(correct)) })
 	t.Run("pair", func(t *testing.T) { crdttest.Check(t, pairSpec(correct)) })
+	t.Run("reg/1 replica", func(t *testing.T) {
+		spec := regSpec(correct)
+		spec.Replicas = 1
+		crdttest.Check(t, spec)
+	})
 	t.Run("gset/5 replicas", func(t *testing.T) {
 		spec := gsetSpec(correct)
 		spec.Replicas = 5

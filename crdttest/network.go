@@ -21,7 +21,7 @@ type message[S any] struct {
 
 const maxNetworkSteps = 30
 
-var networkSteps = []string{"mutate", "mutate", "mutate", "deliver", "deliver", "deliver", "duplicate", "drop", "send state", "restart"}
+var networkSteps = []string{"mutate", "mutate", "mutate", "deliver", "deliver", "deliver", "duplicate", "drop", "send state", "restart", "join"}
 
 func (c *checker[S, V]) lawConvergence(t *rapid.T) {
 	n := c.replicas
@@ -32,6 +32,7 @@ func (c *checker[S, V]) lawConvergence(t *rapid.T) {
 		states[i] = c.spec.New(ids[i])
 	}
 	var queue []message[S]
+	joined := 0
 
 	send := func(from int, s S, kind string) {
 		asPayload := rapid.Bool().Draw(t, "as payload")
@@ -74,6 +75,18 @@ func (c *checker[S, V]) lawConvergence(t *rapid.T) {
 		case step == "send state":
 			i := rapid.IntRange(0, n-1).Draw(t, "replica")
 			send(i, states[i].Clone(), "state")
+		case step == "join":
+			// A replica retires (whatever it had not shipped is lost) and a
+			// newcomer with a fresh id takes its place, starting from a
+			// peer's payload.
+			i := rapid.IntRange(0, n-1).Draw(t, "retiring")
+			j := rapid.IntRange(0, n-2).Draw(t, "peer")
+			if j >= i {
+				j++
+			}
+			joined++
+			ids[i] = crdt.ReplicaID(fmt.Sprintf("n%d", joined))
+			states[i] = c.reload(t, "join", states[j], ids[i])
 		case step == "restart":
 			// A restart loses the pending delta; the final exchange makes
 			// up for it, as anti-entropy would.
