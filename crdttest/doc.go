@@ -52,6 +52,22 @@
 // 100 by default; pass -rapid.checks=1000 for a deeper search and
 // -run 'TestMyCounterLaws/delta' to check one law.
 //
+// The checker uses replica ids r1, r2, ... for the replicas of a history and
+// fresh ids (n1, x1, ...) for newcomers, never reusing an id for two live
+// replicas. A type whose writes need more than a [crdt.ReplicaID], such as
+// the interval-tree-clock identities of registers.MV, can map each id to its
+// own identity inside Mutate, forking a part of the id space that has never
+// written the first time an id writes.
+//
+// # What it cannot see
+//
+// The laws say that replicas agree, not that they agree on the right thing:
+// a merge that is a lawful join but drops a concurrent add, or a counter that
+// loses increments made under a borrowed identity while still merging by
+// maximum, passes every law except where the identity replay exposes it.
+// Test the semantics (add-wins, remove-wins, which write wins) with your own
+// oracles beside Check.
+//
 // [Verify] runs the same checks and returns the violations as an error
 // instead of failing the test, which is how a test shows that a broken
 // merge is caught.
