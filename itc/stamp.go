@@ -95,13 +95,7 @@ func (s Stamp) Event() (Stamp, error) {
 	}
 	r, changed, ok := fill(s.id.p, s.ev, u128{})
 	if ok && !changed {
-		// One slab holds every node of the grown path: the cost's low
-		// bits count the levels descended.
-		var a alloc
-		if n := growCost(s.id.p, s.ev) & (growLeaf - 1); n > 0 {
-			a.slab = make([]evKids, n)
-		}
-		r, ok = grow(s.id.p, s.ev, u128{}, &a)
+		r, ok = growEvent(s.id.p, s.ev)
 	}
 	if !ok {
 		return Stamp{}, ErrCounterOverflow
