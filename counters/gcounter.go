@@ -8,7 +8,6 @@ import (
 	"math/big"
 	"math/bits"
 	"slices"
-	"strings"
 
 	"github.com/crdtkit/crdtkit/crdt"
 	"github.com/crdtkit/crdtkit/payload"
@@ -52,7 +51,11 @@ const GCounterTypeName = "counters.GCounter"
 type GCounter struct {
 	replica crdt.ReplicaID
 	counts  map[crdt.ReplicaID]uint64
-	delta   *GCounter
+	// order lists the keys of counts in sorted order. Writers keep it up to
+	// date (a new replica is rare), so that encoding needs no sort and
+	// readers change nothing.
+	order []crdt.ReplicaID
+	delta *GCounter
 }
 
 var _ crdt.CRDT[*GCounter, uint64] = (*GCounter)(nil)
@@ -93,13 +96,17 @@ func (c *GCounter) Inc(n uint64) error {
 	if c.delta == nil {
 		c.delta = &GCounter{replica: c.replica, counts: make(map[crdt.ReplicaID]uint64, 1)}
 	}
-	c.delta.counts[c.replica] = sum
+	c.delta.set(c.replica, sum)
 	return nil
 }
 
 func (c *GCounter) set(r crdt.ReplicaID, n uint64) {
 	if c.counts == nil {
 		c.counts = make(map[crdt.ReplicaID]uint64)
+	}
+	if _, ok := c.counts[r]; !ok {
+		i, _ := slices.BinarySearch(c.order, r)
+		c.order = slices.Insert(c.order, i, r)
 	}
 	c.counts[r] = n
 }
@@ -158,14 +165,11 @@ func (c *GCounter) Merge(other *GCounter) error {
 // Clone returns a deep copy bound to the same replica, without the pending
 // delta.
 func (c *GCounter) Clone() *GCounter {
-	return &GCounter{replica: c.replica, counts: cloneCounts(c.counts)}
-}
-
-func cloneCounts(m map[crdt.ReplicaID]uint64) map[crdt.ReplicaID]uint64 {
-	if m == nil {
-		return make(map[crdt.ReplicaID]uint64)
+	counts := maps.Clone(c.counts)
+	if counts == nil {
+		counts = make(map[crdt.ReplicaID]uint64)
 	}
-	return maps.Clone(m)
+	return &GCounter{replica: c.replica, counts: counts, order: slices.Clone(c.order)}
 }
 
 // TakeDelta returns the join of the deltas of the increments since the last
@@ -211,13 +215,12 @@ type countEntry struct {
 func (c *GCounter) Payload() any { return c.payload() }
 
 func (c *GCounter) payload() *gcounterPayload {
-	entries := make([]countEntry, 0, len(c.counts))
-	for r, n := range c.counts {
-		if n != 0 {
+	entries := make([]countEntry, 0, len(c.order))
+	for _, r := range c.order {
+		if n := c.counts[r]; n != 0 {
 			entries = append(entries, countEntry{N: n, R: r})
 		}
 	}
-	slices.SortFunc(entries, func(a, b countEntry) int { return strings.Compare(string(a.R), string(b.R)) })
 	return &gcounterPayload{Counts: entries}
 }
 
@@ -229,30 +232,41 @@ func (c *GCounter) LoadPayload(data []byte) error {
 	if err := payload.DecodeStrict(data, &p); err != nil {
 		return err
 	}
-	counts, err := p.counts("counts")
+	counts, order, err := p.counts("counts")
 	if err != nil {
 		return err
 	}
-	c.counts, c.delta = counts, nil
+	c.counts, c.order, c.delta = counts, order, nil
 	return nil
 }
 
-func (p *gcounterPayload) counts(field string) (map[crdt.ReplicaID]uint64, error) {
+// counts validates the entries of a payload, field, and returns them as a
+// map and the sorted list of its keys.
+func (p *gcounterPayload) counts(field string) (map[crdt.ReplicaID]uint64, []crdt.ReplicaID, error) {
 	if p.Counts == nil {
-		return nil, payload.Invalidf(field, "missing (an empty counter has [])")
+		return nil, nil, payload.Invalidf(field, "missing (an empty counter has [])")
 	}
 	m := make(map[crdt.ReplicaID]uint64, len(p.Counts))
+	order := make([]crdt.ReplicaID, len(p.Counts))
+	sorted := true
 	for i, e := range p.Counts {
 		switch {
 		case e.R == "":
-			return nil, payload.Invalidf(payload.Index(field, i)+".r", "empty replica id")
+			return nil, nil, payload.Invalidf(payload.Index(field, i)+".r", "empty replica id")
 		case e.N == 0:
-			return nil, payload.Invalidf(payload.Index(field, i)+".n", "zero count (zero counts are left out)")
+			return nil, nil, payload.Invalidf(payload.Index(field, i)+".n", "zero count (zero counts are left out)")
 		}
 		if _, dup := m[e.R]; dup {
-			return nil, payload.Invalidf(payload.Index(field, i)+".r", "duplicate replica id %q", e.R)
+			return nil, nil, payload.Invalidf(payload.Index(field, i)+".r", "duplicate replica id %q", e.R)
 		}
 		m[e.R] = e.N
+		order[i] = e.R
+		if i > 0 && order[i-1] > e.R {
+			sorted = false
+		}
 	}
-	return m, nil
+	if !sorted {
+		slices.Sort(order)
+	}
+	return m, order, nil
 }

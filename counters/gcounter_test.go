@@ -163,6 +163,8 @@ func TestGCounterLoadRejects(t *testing.T) {
 		{"duplicate", `{"counts":[{"n":1,"r":"a"},{"n":2,"r":"a"}]}`, "counts[1].r"},
 		{"negative", `{"counts":[{"n":-1,"r":"a"}]}`, ""},
 		{"fraction", `{"counts":[{"n":1.5,"r":"a"}]}`, ""},
+		{"exponent", `{"counts":[{"n":1e2,"r":"a"}]}`, ""},
+		{"integral float", `{"counts":[{"n":2.0,"r":"a"}]}`, ""},
 		{"too big", `{"counts":[{"n":18446744073709551616,"r":"a"}]}`, ""},
 		{"string count", `{"counts":[{"n":"1","r":"a"}]}`, ""},
 		{"unknown field", `{"counts":[],"x":1}`, "x"},

@@ -195,14 +195,16 @@ func (c *PNCounter) LoadPayload(data []byte) error {
 	if pl.P == nil {
 		return payload.Invalidf("p", "missing")
 	}
-	n, err := pl.N.counts("counts")
+	n, nOrder, err := pl.N.counts("counts")
 	if err != nil {
 		return payload.InField("n", err)
 	}
-	p, err := pl.P.counts("counts")
+	p, pOrder, err := pl.P.counts("counts")
 	if err != nil {
 		return payload.InField("p", err)
 	}
-	c.p.counts, c.n.counts, c.delta = p, n, nil
+	c.p.counts, c.p.order = p, pOrder
+	c.n.counts, c.n.order = n, nOrder
+	c.delta = nil
 	return nil
 }
