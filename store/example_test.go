@@ -4,8 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/crdtkit/crdtkit/counters"
 	"github.com/crdtkit/crdtkit/store"
-	"github.com/crdtkit/crdtkit/store/internal/testcrdt"
 )
 
 // Two replicas merge-write increments of one counter; the stored state holds
@@ -16,22 +16,22 @@ func Example() {
 	alice, _ := store.New(backend, "alice")
 	bob, _ := store.New(backend, "bob")
 
-	a := testcrdt.NewTally("alice")
+	a := counters.NewPNCounter("alice")
 	a.Inc(2)
 	delta, _ := a.TakeDelta()
 	if _, err := alice.MergeWrite(ctx, "visits", delta); err != nil {
 		fmt.Println(err)
 	}
-	b := testcrdt.NewTally("bob")
+	b := counters.NewPNCounter("bob")
 	b.Inc(3)
 	delta, _ = b.TakeDelta()
 	merged, err := bob.MergeWrite(ctx, "visits", delta)
 	if err != nil {
 		fmt.Println(err)
 	}
-	fmt.Println("merged:", merged.(*testcrdt.Tally).Value())
+	fmt.Println("merged:", merged.(*counters.PNCounter).Value())
 
-	got, err := store.GetAs[*testcrdt.Tally](ctx, alice, "visits")
+	got, err := store.GetAs[*counters.PNCounter](ctx, alice, "visits")
 	if err != nil {
 		fmt.Println(err)
 	}

@@ -18,22 +18,22 @@ func TestMain(m *testing.M) {
 	})
 }
 
-func TestConformance(t *testing.T) {
-	storetest.Run(t, storetest.Harness{
-		New: func(t testing.TB) (store.Backend, string) {
-			b, err := boltstore.Open(filepath.Join(t.TempDir(), "db.bolt"), nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return b, ""
-		},
-		PutRaw: func(t testing.TB, b store.Backend, key string, data []byte) {
-			if err := b.(*boltstore.Backend).Put(key, data); err != nil {
-				t.Fatal(err)
-			}
-		},
-	})
+var harness = storetest.Harness{
+	New: func(t testing.TB) (store.Backend, string) {
+		b, err := boltstore.Open(filepath.Join(t.TempDir(), "db.bolt"), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b, ""
+	},
+	PutRaw: func(t testing.TB, b store.Backend, key string, data []byte) {
+		if err := b.(*boltstore.Backend).Put(key, data); err != nil {
+			t.Fatal(err)
+		}
+	},
 }
+
+func TestConformance(t *testing.T) { storetest.Run(t, harness) }
 
 // A second opener of the file fails after the timeout instead of hanging.
 func TestSecondOpenFails(t *testing.T) {

@@ -6,9 +6,9 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/crdtkit/crdtkit/counters"
 	"github.com/crdtkit/crdtkit/store"
 	boltstore "github.com/crdtkit/crdtkit/store/bbolt"
-	"github.com/crdtkit/crdtkit/store/internal/testcrdt"
 )
 
 func Example() {
@@ -23,13 +23,13 @@ func Example() {
 	defer st.Close()
 
 	ctx := context.Background()
-	c := testcrdt.NewTally("alice")
+	c := counters.NewPNCounter("alice")
 	c.Inc(3)
 	merged, err := st.MergeWrite(ctx, "likes", c)
 	if err != nil {
 		fmt.Println(err)
 	}
-	fmt.Println(merged.(*testcrdt.Tally).Value())
+	fmt.Println(merged.(*counters.PNCounter).Value())
 
 	// A second process would wait one second and fail.
 	_, err = boltstore.Open(filepath.Join(dir, "crdt.db"), &boltstore.Options{Timeout: -1})

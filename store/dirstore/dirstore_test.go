@@ -21,23 +21,23 @@ func TestMain(m *testing.M) {
 	})
 }
 
-func TestConformance(t *testing.T) {
-	storetest.Run(t, storetest.Harness{
-		New: func(t testing.TB) (store.Backend, string) {
-			dir := filepath.Join(t.TempDir(), "records")
-			b, err := dirstore.Open(dir, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return b, dir
-		},
-		PutRaw: func(t testing.TB, b store.Backend, key string, data []byte) {
-			if err := os.WriteFile(b.(*dirstore.Backend).Path(key), data, 0o600); err != nil {
-				t.Fatal(err)
-			}
-		},
-	})
+var harness = storetest.Harness{
+	New: func(t testing.TB) (store.Backend, string) {
+		dir := filepath.Join(t.TempDir(), "records")
+		b, err := dirstore.Open(dir, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b, dir
+	},
+	PutRaw: func(t testing.TB, b store.Backend, key string, data []byte) {
+		if err := os.WriteFile(b.(*dirstore.Backend).Path(key), data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	},
 }
+
+func TestConformance(t *testing.T) { storetest.Run(t, harness) }
 
 func TestEscapeKey(t *testing.T) {
 	for key, want := range map[string]string{

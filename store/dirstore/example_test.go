@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/crdtkit/crdtkit/sets"
 	"github.com/crdtkit/crdtkit/store"
 	"github.com/crdtkit/crdtkit/store/dirstore"
-	"github.com/crdtkit/crdtkit/store/internal/testcrdt"
 )
 
 func Example() {
@@ -22,15 +22,19 @@ func Example() {
 	defer st.Close()
 
 	ctx := context.Background()
-	s := testcrdt.NewGSet("alice")
+	s := sets.NewORSet[string]("alice")
 	s.Add("bob")
 	if _, err := st.MergeWrite(ctx, "friends/Alice", s); err != nil {
 		fmt.Println(err)
 	}
-	data, _ := os.ReadFile(b.Path("friends/Alice"))
+	// The record is a human-readable file named after the escaped key.
 	fmt.Println(dirstore.EscapeKey("friends/Alice"))
-	fmt.Println(string(data))
+	_, err = os.Stat(b.Path("friends/Alice"))
+	fmt.Println(err)
+	got, _ := store.GetAs[*sets.ORSet[string]](ctx, st, "friends/Alice")
+	fmt.Println(got.Elements())
 	// Output:
 	// friends%2F!alice
-	// {"state":{"elems":["bob"]},"type":"testcrdt.GSet","version":1}
+	// <nil>
+	// [bob]
 }

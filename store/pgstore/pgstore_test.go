@@ -40,16 +40,16 @@ func fresh(t testing.TB) (*pgstore.Backend, string) {
 	return b, table + " " + url
 }
 
-func TestConformance(t *testing.T) {
-	storetest.Run(t, storetest.Harness{
-		New: func(t testing.TB) (store.Backend, string) { return fresh(t) },
-		PutRaw: func(t testing.TB, b store.Backend, key string, data []byte) {
-			if err := b.(*pgstore.Backend).Put(context.Background(), key, data); err != nil {
-				t.Fatal(err)
-			}
-		},
-	})
+var harness = storetest.Harness{
+	New: func(t testing.TB) (store.Backend, string) { return fresh(t) },
+	PutRaw: func(t testing.TB, b store.Backend, key string, data []byte) {
+		if err := b.(*pgstore.Backend).Put(context.Background(), key, data); err != nil {
+			t.Fatal(err)
+		}
+	},
 }
+
+func TestConformance(t *testing.T) { storetest.Run(t, harness) }
 
 // The jsonb column mirrors the record for queries, and the version counts
 // writes.

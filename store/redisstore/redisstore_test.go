@@ -40,16 +40,16 @@ func fresh(t testing.TB) (*redisstore.Backend, string) {
 	return b, prefix + " " + url
 }
 
-func TestConformance(t *testing.T) {
-	storetest.Run(t, storetest.Harness{
-		New: func(t testing.TB) (store.Backend, string) { return fresh(t) },
-		PutRaw: func(t testing.TB, b store.Backend, key string, data []byte) {
-			if err := b.(*redisstore.Backend).Put(context.Background(), key, data); err != nil {
-				t.Fatal(err)
-			}
-		},
-	})
+var harness = storetest.Harness{
+	New: func(t testing.TB) (store.Backend, string) { return fresh(t) },
+	PutRaw: func(t testing.TB, b store.Backend, key string, data []byte) {
+		if err := b.(*redisstore.Backend).Put(context.Background(), key, data); err != nil {
+			t.Fatal(err)
+		}
+	},
 }
+
+func TestConformance(t *testing.T) { storetest.Run(t, harness) }
 
 // Keys outside the prefix, including ones the prefix's glob would match
 // unescaped, are not listed.

@@ -26,8 +26,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/crdtkit/crdtkit/counters"
 	"github.com/crdtkit/crdtkit/crdt"
 	"github.com/crdtkit/crdtkit/payload"
+	"github.com/crdtkit/crdtkit/sets"
 	"github.com/crdtkit/crdtkit/store"
 	"github.com/crdtkit/crdtkit/store/internal/testcrdt"
 	"github.com/crdtkit/crdtkit/store/internal/worker"
@@ -452,24 +454,25 @@ func checkFinal(t *testing.T, b store.Backend, counterKey, setKey string, acked 
 	t.Helper()
 	ctx := context.Background()
 	st := newStore(t, b, "checker")
-	tally, err := store.GetAs[*testcrdt.Tally](ctx, st, counterKey)
+	counter, err := store.GetAs[*counters.PNCounter](ctx, st, counterKey)
 	if err != nil {
 		t.Fatalf("reading the counter: %v", err)
 	}
-	set, err := store.GetAs[*testcrdt.GSet](ctx, st, setKey)
+	incs := counter.Incs()
+	set, err := store.GetAs[*sets.ORSet[string]](ctx, st, setKey)
 	if err != nil {
 		t.Fatalf("reading the set: %v", err)
 	}
 	var total uint64
 	for r, n := range acked {
-		got := tally.Count(r)
+		got := incs.Count(r)
 		total += uint64(n)
 		if got < uint64(n) || (exact && got != uint64(n)) {
 			t.Errorf("replica %s: counter holds %d increments, %d acknowledged: lost updates", r, got, n)
 		}
 		missing := 0
 		for i := range n {
-			if !set.Has(worker.Element(r, i)) {
+			if !set.Contains(worker.Element(r, i)) {
 				missing++
 			}
 		}
@@ -477,8 +480,8 @@ func checkFinal(t *testing.T, b store.Backend, counterKey, setKey string, acked 
 			t.Errorf("replica %s: %d of %d acknowledged set additions lost", r, missing, n)
 		}
 	}
-	if exact && (tally.Value() != total || set.Len() != int(total)) {
-		t.Errorf("counter = %d, set has %d elements, want %d", tally.Value(), set.Len(), total)
+	if exact && (counter.Value() != int64(total) || set.Len() != int(total)) {
+		t.Errorf("counter = %d, set has %d elements, want %d", counter.Value(), set.Len(), total)
 	}
 }
 
@@ -654,7 +657,9 @@ func testKilledWriter(t *testing.T, h Harness) {
 	st := newStore(t, b, "after")
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if _, err := st.MergeWrite(ctx, "counter", tallyDelta("after", 1)); err != nil {
+	after := counters.NewPNCounter("after")
+	after.Inc(1)
+	if _, err := st.MergeWrite(ctx, "counter", after); err != nil {
 		t.Fatalf("merge-write after the kill: %v", err)
 	}
 	keys, err := st.List(ctx, "")

@@ -4,8 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/crdtkit/crdtkit/counters"
 	"github.com/crdtkit/crdtkit/store"
-	"github.com/crdtkit/crdtkit/store/internal/testcrdt"
 	"github.com/crdtkit/crdtkit/store/storeurl"
 )
 
@@ -18,12 +18,12 @@ func ExampleOpen() {
 		return
 	}
 	defer st.Close()
-	c := testcrdt.NewTally("alice")
+	c := counters.NewPNCounter("alice")
 	c.Inc(1)
 	if _, err := st.MergeWrite(ctx, "greetings", c); err != nil {
 		fmt.Println(err)
 	}
-	got, _ := store.GetAs[*testcrdt.Tally](ctx, st, "greetings")
+	got, _ := store.GetAs[*counters.PNCounter](ctx, st, "greetings")
 	fmt.Println(got.Value())
 	// Output: 1
 }

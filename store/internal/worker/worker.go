@@ -9,9 +9,10 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/crdtkit/crdtkit/counters"
 	"github.com/crdtkit/crdtkit/crdt"
+	"github.com/crdtkit/crdtkit/sets"
 	"github.com/crdtkit/crdtkit/store"
-	"github.com/crdtkit/crdtkit/store/internal/testcrdt"
 )
 
 // Element returns the set element that replica adds in round i.
@@ -20,20 +21,24 @@ func Element(replica crdt.ReplicaID, i int) string {
 }
 
 // Run performs n rounds (n < 0: until ctx ends or an error) on st. Round i
-// increments the tally under counterKey by one for st's replica and adds
-// Element(replica, i) to the set under setKey, each as a delta merge-write,
-// then writes "ack i\n" to out.
+// increments the counters.PNCounter under counterKey by one for st's replica
+// and adds Element(replica, i) to the sets.ORSet[string] under setKey, each
+// as a delta merge-write, then writes "ack i\n" to out.
 func Run(ctx context.Context, st *store.Store, counterKey, setKey string, n int, out io.Writer) error {
 	replica := st.Replica()
-	tally := testcrdt.NewTally(replica)
-	set := testcrdt.NewGSet(replica)
+	counter := counters.NewPNCounter(replica)
+	set := sets.NewORSet[string](replica)
 	for i := 0; n < 0 || i < n; i++ {
-		tally.Inc(1)
-		d, _ := tally.TakeDelta()
+		if err := counter.Inc(1); err != nil {
+			return err
+		}
+		d, _ := counter.TakeDelta()
 		if _, err := st.MergeWrite(ctx, counterKey, d); err != nil {
 			return err
 		}
-		set.Add(Element(replica, i))
+		if err := set.Add(Element(replica, i)); err != nil {
+			return err
+		}
 		sd, _ := set.TakeDelta()
 		if _, err := st.MergeWrite(ctx, setKey, sd); err != nil {
 			return err
