@@ -22,6 +22,8 @@
 // payloads, with [Register] or the per-type functions such as
 // [RegisterGSet]; registering twice is harmless.
 //
-// The zero value of a set type is not ready for writing; use its constructor.
-// States are not safe for concurrent use; guard them with a mutex.
+// Use the constructors. The zero GSet and TwoPSet are empty sets ready for
+// use; the zero LWWSet has no replica and clock, so it can be read, merged
+// and loaded but its Add and Remove fail with [crdt.ErrNoReplica]. States
+// are not safe for concurrent use; guard them with a mutex.
 package sets

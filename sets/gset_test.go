@@ -115,6 +115,21 @@ func TestGSetBasics(t *testing.T) {
 	assert.Equal(t, 1, n)
 }
 
+func TestGSetAndTwoPSetZeroValues(t *testing.T) {
+	var g sets.GSet[string]
+	assert.Equal(t, `{"elements":[]}`, valueJSON(t, g.Payload()))
+	g.Add("x")
+	assert.Equal(t, []string{"x"}, g.Value())
+	var p sets.TwoPSet[string]
+	assert.Equal(t, `{"elements":[],"removed":[]}`, valueJSON(t, p.Payload()))
+	require.NoError(t, p.Add("x"))
+	p.Remove("y")
+	assert.Equal(t, `{"elements":["x"],"removed":["y"]}`, valueJSON(t, p.Payload()))
+	var q sets.TwoPSet[string]
+	require.NoError(t, q.Merge(&p))
+	assert.Equal(t, []string{"x"}, q.Value())
+}
+
 func TestGSetMergeAndDelta(t *testing.T) {
 	a := sets.NewGSet[int]("a")
 	b := sets.NewGSet[int]("b")
