@@ -1,0 +1,175 @@
+package main
+
+import (
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/crdtkit/crdtkit/compound"
+	"github.com/crdtkit/crdtkit/counters"
+	"github.com/crdtkit/crdtkit/crdt"
+	"github.com/crdtkit/crdtkit/store"
+	"github.com/crdtkit/crdtkit/store/dirstore"
+	"github.com/crdtkit/crdtkit/store/storeurl"
+)
+
+// stored reads what a run left in the directory store, independently of
+// run: the follow edges per user, the replica ids and the run counter.
+type stored struct {
+	following map[string][]string
+	followers map[string][]string
+	ids       replicas
+	runs      uint64
+	writers   map[crdt.ReplicaID]bool // replica ids in the sets' timestamps
+}
+
+func readDir(t *testing.T, dir string) stored {
+	t.Helper()
+	ctx := context.Background()
+	b, err := dirstore.Open(dir, nil)
+	require.NoError(t, err)
+	defer b.Close()
+	st, err := store.New(b, "reader")
+	require.NoError(t, err)
+
+	var s stored
+	s.ids, err = replicaIDs(ctx, b)
+	require.NoError(t, err)
+	c, err := store.GetAs[*counters.GCounter](ctx, st, runsKey)
+	require.NoError(t, err)
+	s.runs = c.Value()
+
+	s.following, s.followers = map[string][]string{}, map[string][]string{}
+	s.writers = map[crdt.ReplicaID]bool{}
+	keys, err := st.List(ctx, userPrefix)
+	require.NoError(t, err)
+	for _, k := range keys {
+		f, err := store.GetAs[*compound.Struct[Friendship]](ctx, st, k)
+		require.NoError(t, err)
+		u := strings.TrimPrefix(k, userPrefix)
+		if v := f.Fields().Following.Value(); len(v) > 0 {
+			s.following[u] = v
+		}
+		if v := f.Fields().Followers.Value(); len(v) > 0 {
+			s.followers[u] = v
+		}
+		for _, other := range users {
+			for _, set := range []interface {
+				Timestamps(string) (crdt.Timestamp, crdt.Timestamp)
+			}{f.Fields().Following, f.Fields().Followers} {
+				add, rem := set.Timestamps(other)
+				for _, ts := range []crdt.Timestamp{add, rem} {
+					if !ts.IsZero() {
+						s.writers[ts.Replica] = true
+					}
+				}
+			}
+		}
+	}
+	return s
+}
+
+// TestRunTwiceContinues runs the program's logic twice on one directory and
+// checks, by reading the store itself, that the second run started from the
+// first one's state: run 1's follows are still there (except the one run 2
+// undoes), run 2's are added, the run counter is 2, and the replica ids,
+// including those recorded in the sets' timestamps, are the same two.
+func TestRunTwiceContinues(t *testing.T) {
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "payloads")
+
+	res1, err := run(ctx, config{dir: dir, out: io.Discard})
+	require.NoError(t, err)
+	assert.True(t, res1.Identical)
+	s1 := readDir(t, dir)
+	assert.Equal(t, uint64(1), s1.runs)
+	assert.Equal(t, map[string][]string{
+		"alice": {"bob"}, "carol": {"alice"}, "dave": {"alice"},
+	}, s1.following)
+	assert.Equal(t, map[string][]string{
+		"alice": {"carol", "dave"}, "bob": {"alice"},
+	}, s1.followers)
+	assert.Equal(t, replicas{A: res1.ReplicaA, B: res1.ReplicaB}, s1.ids)
+	assert.Equal(t, map[crdt.ReplicaID]bool{s1.ids.A: true, s1.ids.B: true}, s1.writers)
+
+	res2, err := run(ctx, config{dir: dir, out: io.Discard})
+	require.NoError(t, err)
+	assert.Equal(t, uint64(2), res2.Run)
+	s2 := readDir(t, dir)
+	assert.Equal(t, uint64(2), s2.runs)
+	// Run 2: A adds bob->carol and dave->bob, B adds erin->bob and undoes
+	// run 1's alice->bob.
+	assert.Equal(t, map[string][]string{
+		"bob": {"carol"}, "carol": {"alice"}, "dave": {"alice", "bob"}, "erin": {"bob"},
+	}, s2.following)
+	assert.Equal(t, map[string][]string{
+		"alice": {"carol", "dave"}, "bob": {"dave", "erin"}, "carol": {"bob"},
+	}, s2.followers)
+	assert.Equal(t, s1.ids, s2.ids, "replica ids are stored, not regenerated")
+	assert.Equal(t, map[crdt.ReplicaID]bool{s1.ids.A: true, s1.ids.B: true}, s2.writers,
+		"every write of both runs was made by the two stored replicas")
+	reported := map[string][]string{}
+	for u, v := range res2.Following {
+		if len(v) > 0 {
+			reported[u] = v
+		}
+	}
+	assert.Equal(t, s2.following, reported, "what run 2 reports is what it stored")
+}
+
+// TestRunMirrorsOverManyRuns: over several runs the stored followers stay
+// the mirror image of the stored following sets.
+func TestRunMirrorsOverManyRuns(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	for range 7 {
+		_, err := run(ctx, config{store: "dir:" + dir, out: io.Discard})
+		require.NoError(t, err)
+	}
+	s := readDir(t, dir)
+	assert.Equal(t, uint64(7), s.runs)
+	mirror := map[string][]string{}
+	for _, u := range users {
+		for _, v := range s.following[u] {
+			mirror[v] = append(mirror[v], u)
+		}
+	}
+	for u := range mirror {
+		slices.Sort(mirror[u])
+	}
+	assert.Equal(t, mirror, s.followers)
+}
+
+func TestRunBoltStore(t *testing.T) {
+	ctx := context.Background()
+	file := filepath.Join(t.TempDir(), "f.db")
+	for i := range 2 {
+		res, err := run(ctx, config{store: "bolt:" + file, out: io.Discard})
+		require.NoError(t, err)
+		assert.Equal(t, uint64(i+1), res.Run)
+	}
+	_, err := os.Stat(file)
+	assert.NoError(t, err)
+}
+
+func TestRunFlagErrors(t *testing.T) {
+	ctx := context.Background()
+	_, err := run(ctx, config{store: "dir:" + t.TempDir(), dir: t.TempDir(), out: io.Discard})
+	assert.ErrorContains(t, err, "not both")
+	_, err = run(ctx, config{store: "ftp://x", out: io.Discard})
+	assert.ErrorIs(t, err, storeurl.ErrUnknownScheme)
+}
+
+func TestRunRejectsCorruptReplicaIDs(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, dirstore.EscapeKey(replicasKey)+".json"), []byte(`{"a":"x","b":"x"}`), 0o600))
+	_, err := run(context.Background(), config{dir: dir, out: io.Discard})
+	assert.ErrorContains(t, err, "distinct")
+}
