@@ -40,14 +40,24 @@ import (
 	"github.com/crdtkit/crdtkit/store"
 )
 
-// Store keys.
+// The default store.
 const (
-	userPrefix  = "friendship/"        // + user name: the user's Friendship payload
-	replicasKey = "meta/replicas"      // the replicas' ids, a plain JSON object
-	runsKey     = "meta/runs"          // a counters.GCounter of completed runs
-	defaultDir  = "crdtkit-friendship" // under os.TempDir()
-	boltFile    = "friendship.db"
+	defaultDir = "crdtkit-friendship" // under os.TempDir()
+	boltFile   = "friendship.db"
 )
+
+// keys are the store keys the program uses, all under one namespace.
+type keys struct {
+	users    string // + user name: the user's Friendship payload
+	replicas string // the replicas' ids, a plain JSON object
+	runs     string // a counters.GCounter of completed runs
+}
+
+// keysIn returns the keys under namespace ns ("" for the program; tests on
+// shared servers use their own).
+func keysIn(ns string) keys {
+	return keys{users: ns + "friendship/", replicas: ns + "meta/replicas", runs: ns + "meta/runs"}
+}
 
 // users are the people of the simulation.
 var users = []string{"alice", "bob", "carol", "dave", "erin"}
@@ -73,6 +83,7 @@ type config struct {
 	store string    // -store
 	dir   string    // -dir
 	out   io.Writer // where the report goes
+	ns    string    // prefix of every key (tests); "" in the program
 }
 
 // action is one follow or unfollow by one replica.
@@ -142,7 +153,8 @@ func run(ctx context.Context, cfg config) (*result, error) {
 	defer backend.Close()
 	fmt.Fprintln(out, "store:", where)
 
-	ids, err := replicaIDs(ctx, backend)
+	k := keysIn(cfg.ns)
+	ids, err := replicaIDs(ctx, backend, k.replicas)
 	if err != nil {
 		return nil, err
 	}
@@ -158,7 +170,7 @@ func run(ctx context.Context, cfg config) (*result, error) {
 	}
 	fmt.Fprintf(out, "replica A: %s\nreplica B: %s\n", ids.A, ids.B)
 
-	runs, err := loadRuns(ctx, stA)
+	runs, err := loadRuns(ctx, stA, k.runs)
 	if err != nil {
 		return nil, err
 	}
@@ -166,11 +178,11 @@ func run(ctx context.Context, cfg config) (*result, error) {
 	fmt.Fprintf(out, "run %d\n", n)
 
 	ga, gb := NewGraph(ids.A), NewGraph(ids.B)
-	loaded, err := loadGraph(ctx, stA, ga)
+	loaded, err := loadGraph(ctx, stA, k.users, ga)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := loadGraph(ctx, stB, gb); err != nil {
+	if _, err := loadGraph(ctx, stB, k.users, gb); err != nil {
 		return nil, err
 	}
 	fmt.Fprintf(out, "loaded %d users from the store\n", loaded)
@@ -237,10 +249,10 @@ func run(ctx context.Context, cfg config) (*result, error) {
 	// the first one's state and, the two being equal, leaves the record
 	// as it is.
 	for _, u := range ga.Users() {
-		if _, err := stA.MergeWrite(ctx, userPrefix+u, ga.User(u)); err != nil {
+		if _, err := stA.MergeWrite(ctx, k.users+u, ga.User(u)); err != nil {
 			return nil, err
 		}
-		if _, err := stB.MergeWrite(ctx, userPrefix+u, gb.User(u)); err != nil {
+		if _, err := stB.MergeWrite(ctx, k.users+u, gb.User(u)); err != nil {
 			return nil, err
 		}
 	}
@@ -248,7 +260,7 @@ func run(ctx context.Context, cfg config) (*result, error) {
 		return nil, err
 	}
 	d, _ := runs.TakeDelta()
-	if _, err := stA.MergeWrite(ctx, runsKey, d); err != nil {
+	if _, err := stA.MergeWrite(ctx, k.runs, d); err != nil {
 		return nil, err
 	}
 	fmt.Fprintf(out, "saved; run again to continue from here\n")
@@ -264,16 +276,16 @@ type replicas struct {
 // replicaIDs returns the replicas' ids stored in the backend, creating and
 // storing new ones on the first run. The record is created in one atomic
 // update, so two first runs racing agree on the ids.
-func replicaIDs(ctx context.Context, b store.Backend) (replicas, error) {
+func replicaIDs(ctx context.Context, b store.Backend, key string) (replicas, error) {
 	var ids replicas
-	_, err := b.Update(ctx, replicasKey, func(old []byte, exists bool) ([]byte, error) {
+	_, err := b.Update(ctx, key, func(old []byte, exists bool) ([]byte, error) {
 		if exists {
 			ids = replicas{}
 			if err := payload.DecodeStrict(old, &ids); err != nil {
-				return nil, fmt.Errorf("reading the replica ids in %q: %w", replicasKey, err)
+				return nil, fmt.Errorf("reading the replica ids in %q: %w", key, err)
 			}
 			if ids.A == "" || ids.B == "" || ids.A == ids.B {
-				return nil, fmt.Errorf("reading the replica ids in %q: need two distinct non-empty ids, have %q and %q", replicasKey, ids.A, ids.B)
+				return nil, fmt.Errorf("reading the replica ids in %q: need two distinct non-empty ids, have %q and %q", key, ids.A, ids.B)
 			}
 			return nil, nil // keep the record
 		}
@@ -284,8 +296,8 @@ func replicaIDs(ctx context.Context, b store.Backend) (replicas, error) {
 }
 
 // loadRuns returns the counter of completed runs, bound to st's replica.
-func loadRuns(ctx context.Context, st *store.Store) (*counters.GCounter, error) {
-	c, err := store.GetAs[*counters.GCounter](ctx, st, runsKey)
+func loadRuns(ctx context.Context, st *store.Store, key string) (*counters.GCounter, error) {
+	c, err := store.GetAs[*counters.GCounter](ctx, st, key)
 	if errors.Is(err, store.ErrNotFound) {
 		return counters.NewGCounter(st.Replica()), nil
 	}
@@ -294,8 +306,8 @@ func loadRuns(ctx context.Context, st *store.Store) (*counters.GCounter, error) 
 
 // loadGraph merges every stored Friendship into g and returns how many
 // there were.
-func loadGraph(ctx context.Context, st *store.Store, g *Graph) (int, error) {
-	keys, err := st.List(ctx, userPrefix)
+func loadGraph(ctx context.Context, st *store.Store, prefix string, g *Graph) (int, error) {
+	keys, err := st.List(ctx, prefix)
 	if err != nil {
 		return 0, err
 	}
@@ -304,7 +316,7 @@ func loadGraph(ctx context.Context, st *store.Store, g *Graph) (int, error) {
 		if err != nil {
 			return 0, err
 		}
-		if err := g.Put(strings.TrimPrefix(k, userPrefix), f); err != nil {
+		if err := g.Put(strings.TrimPrefix(k, prefix), f); err != nil {
 			return 0, err
 		}
 	}

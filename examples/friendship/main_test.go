@@ -32,28 +32,34 @@ type stored struct {
 
 func readDir(t *testing.T, dir string) stored {
 	t.Helper()
-	ctx := context.Background()
 	b, err := dirstore.Open(dir, nil)
 	require.NoError(t, err)
 	defer b.Close()
+	return readStore(t, b, "")
+}
+
+func readStore(t *testing.T, b store.Backend, ns string) stored {
+	t.Helper()
+	ctx := context.Background()
+	k := keysIn(ns)
 	st, err := store.New(b, "reader")
 	require.NoError(t, err)
 
 	var s stored
-	s.ids, err = replicaIDs(ctx, b)
+	s.ids, err = replicaIDs(ctx, b, k.replicas)
 	require.NoError(t, err)
-	c, err := store.GetAs[*counters.GCounter](ctx, st, runsKey)
+	c, err := store.GetAs[*counters.GCounter](ctx, st, k.runs)
 	require.NoError(t, err)
 	s.runs = c.Value()
 
 	s.following, s.followers = map[string][]string{}, map[string][]string{}
 	s.writers = map[crdt.ReplicaID]bool{}
-	keys, err := st.List(ctx, userPrefix)
+	names, err := st.List(ctx, k.users)
 	require.NoError(t, err)
-	for _, k := range keys {
-		f, err := store.GetAs[*compound.Struct[Friendship]](ctx, st, k)
+	for _, name := range names {
+		f, err := store.GetAs[*compound.Struct[Friendship]](ctx, st, name)
 		require.NoError(t, err)
-		u := strings.TrimPrefix(k, userPrefix)
+		u := strings.TrimPrefix(name, k.users)
 		if v := f.Fields().Following.Value(); len(v) > 0 {
 			s.following[u] = v
 		}
@@ -82,13 +88,37 @@ func readDir(t *testing.T, dir string) stored {
 // undoes), run 2's are added, the run counter is 2, and the replica ids,
 // including those recorded in the sets' timestamps, are the same two.
 func TestRunTwiceContinues(t *testing.T) {
-	ctx := context.Background()
 	dir := filepath.Join(t.TempDir(), "payloads")
+	checkTwoRuns(t, config{dir: dir, out: io.Discard}, func() stored { return readDir(t, dir) })
+}
 
-	res1, err := run(ctx, config{dir: dir, out: io.Discard})
+// TestRunTwiceServers does the same on PostgreSQL and Redis when the
+// environment names a server (the variables of the store tests), under a
+// namespace of its own so that earlier runs on the server do not matter.
+func TestRunTwiceServers(t *testing.T) {
+	for _, env := range []string{"CRDTKIT_POSTGRES_URL", "CRDTKIT_REDIS_URL"} {
+		t.Run(env, func(t *testing.T) {
+			url := os.Getenv(env)
+			if url == "" {
+				t.Skipf("set %s to run the example against that server", env)
+			}
+			ns := "friendship-test-" + string(crdt.NewReplicaID()) + "/"
+			checkTwoRuns(t, config{store: url, out: io.Discard, ns: ns}, func() stored {
+				b, err := storeurl.OpenBackend(context.Background(), url)
+				require.NoError(t, err)
+				defer b.Close()
+				return readStore(t, b, ns)
+			})
+		})
+	}
+}
+
+func checkTwoRuns(t *testing.T, cfg config, read func() stored) {
+	ctx := context.Background()
+	res1, err := run(ctx, cfg)
 	require.NoError(t, err)
 	assert.True(t, res1.Identical)
-	s1 := readDir(t, dir)
+	s1 := read()
 	assert.Equal(t, uint64(1), s1.runs)
 	assert.Equal(t, map[string][]string{
 		"alice": {"bob"}, "carol": {"alice"}, "dave": {"alice"},
@@ -99,10 +129,10 @@ func TestRunTwiceContinues(t *testing.T) {
 	assert.Equal(t, replicas{A: res1.ReplicaA, B: res1.ReplicaB}, s1.ids)
 	assert.Equal(t, map[crdt.ReplicaID]bool{s1.ids.A: true, s1.ids.B: true}, s1.writers)
 
-	res2, err := run(ctx, config{dir: dir, out: io.Discard})
+	res2, err := run(ctx, cfg)
 	require.NoError(t, err)
 	assert.Equal(t, uint64(2), res2.Run)
-	s2 := readDir(t, dir)
+	s2 := read()
 	assert.Equal(t, uint64(2), s2.runs)
 	// Run 2: A adds bob->carol and dave->bob, B adds erin->bob and undoes
 	// run 1's alice->bob.
@@ -169,7 +199,7 @@ func TestRunFlagErrors(t *testing.T) {
 
 func TestRunRejectsCorruptReplicaIDs(t *testing.T) {
 	dir := t.TempDir()
-	require.NoError(t, os.WriteFile(filepath.Join(dir, dirstore.EscapeKey(replicasKey)+".json"), []byte(`{"a":"x","b":"x"}`), 0o600))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, dirstore.EscapeKey(keysIn("").replicas)+".json"), []byte(`{"a":"x","b":"x"}`), 0o600))
 	_, err := run(context.Background(), config{dir: dir, out: io.Discard})
 	assert.ErrorContains(t, err, "distinct")
 }
