@@ -77,10 +77,23 @@ type MV[T any] struct {
 	delta   *MV[T]
 }
 
+// sibling is one value with the event of its write. The byte slices are
+// never modified in place, so clones and merged states share them as they
+// share the immutable itc events.
 type sibling[T any] struct {
-	ev  itc.Event
-	raw []byte // canonical JSON of the value; never modified in place
-	val T      // exposed only for flat T
+	ev     itc.Event
+	evJSON []byte // canonical JSON of ev: its payload form and sort key
+	raw    []byte // canonical JSON of the value
+	val    T      // the value, exposed only for flat T
+}
+
+func newSibling[T any](ev itc.Event, raw []byte, val T) sibling[T] {
+	j, _ := ev.MarshalJSON() // never fails
+	if !isFlat[T]() {
+		var zero T
+		val = zero // Value decodes raw afresh for types with references
+	}
+	return sibling[T]{ev: ev, evJSON: j, raw: raw, val: val}
 }
 
 var (
@@ -129,7 +142,7 @@ func (r *MV[T]) write(id *Identity, raw []byte, val T) error {
 		return fmt.Errorf("registers: MV write: %w", err)
 	}
 	e := st.EventComponent()
-	s := sibling[T]{ev: e, raw: raw, val: val}
+	s := newSibling(e, raw, val)
 	r.clock, r.sibs = e, []sibling[T]{s}
 	// Every earlier pending delta is ≤ e and replaced by this write.
 	r.delta = &MV[T]{replica: r.replica, clock: e, sibs: []sibling[T]{s}}
@@ -201,64 +214,72 @@ func compareSiblings[T any](a, b sibling[T]) int {
 	if c := compareValues(a, b); c != 0 {
 		return c
 	}
-	ja, _ := a.ev.MarshalJSON()
-	jb, _ := b.ev.MarshalJSON()
-	return bytes.Compare(ja, jb)
+	return bytes.Compare(a.evJSON, b.evJSON)
 }
 
 // Merge joins other into the receiver (see [MV]). If the two sides hold
 // siblings with equal events and different values, which happens only when
 // replicas wrote with overlapping identities, it returns an error wrapping
 // [crdt.ErrConflict] and leaves the receiver unchanged. It records no delta.
+//
+// Both sibling lists are sorted, so one pass pairs the siblings the two
+// sides share, which are kept without comparing events; the others are
+// kept unless the other side's clock covers them.
 func (r *MV[T]) Merge(other *MV[T]) error {
 	if other == nil || other == r {
 		return nil
 	}
-	var kept []sibling[T]
-	for _, x := range r.sibs {
-		same := false
-		for _, y := range other.sibs {
-			if x.ev.Equal(y.ev) {
-				if !bytes.Equal(x.raw, y.raw) {
-					return fmt.Errorf("registers: MV.Merge: %w: event %v holds %s on one side and %s on the other (overlapping identities?)",
-						crdt.ErrConflict, x.ev, clip(x.raw), clip(y.raw))
+	a, b := r.sibs, other.sibs
+	kept := make([]sibling[T], 0, len(a)+len(b))
+	i, j := 0, 0
+	for i < len(a) || j < len(b) {
+		c := 0
+		switch {
+		case i == len(a):
+			c = 1
+		case j == len(b):
+			c = -1
+		default:
+			c = compareSiblings(a[i], b[j])
+		}
+		switch {
+		case c == 0: // on both sides
+			kept = append(kept, a[i])
+			i, j = i+1, j+1
+		case c < 0: // ours only
+			x := a[i]
+			i++
+			if !x.ev.Leq(other.clock) {
+				kept = append(kept, x)
+				continue
+			}
+			// Seen and replaced by the other side, unless it holds the
+			// same event with another value.
+			for _, y := range b {
+				if bytes.Equal(x.evJSON, y.evJSON) {
+					return fmt.Errorf("registers: MV.Merge: %w: event %s holds %s on one side and %s on the other (overlapping identities?)",
+						crdt.ErrConflict, x.evJSON, clip(x.raw), clip(y.raw))
 				}
-				same = true
-				break
+			}
+		default: // theirs only; a conflict would have been found on our side
+			y := b[j]
+			j++
+			if !y.ev.Leq(r.clock) {
+				kept = append(kept, y)
 			}
 		}
-		if same || !x.ev.Leq(other.clock) {
-			kept = append(kept, x)
-		}
-	}
-	for _, y := range other.sibs {
-		if y.ev.Leq(r.clock) {
-			continue // seen here: kept above if still a sibling, else replaced
-		}
-		kept = append(kept, sibling[T]{ev: y.ev, raw: bytes.Clone(y.raw), val: y.val})
 	}
 	clock, err := r.clock.Join(other.clock)
 	if err != nil {
 		return fmt.Errorf("registers: MV.Merge: %w", err)
 	}
-	if !isFlat[T]() {
-		for i := range kept {
-			var zero T
-			kept[i].val = zero // only raw is used for reference types
-		}
-	}
-	slices.SortFunc(kept, compareSiblings[T])
 	r.clock, r.sibs = clock, kept
 	return nil
 }
 
 // Clone returns a copy bound to the same replica, with no pending delta.
 func (r *MV[T]) Clone() *MV[T] {
-	c := &MV[T]{replica: r.replica, clock: r.clock, sibs: make([]sibling[T], len(r.sibs))}
-	for i, s := range r.sibs {
-		c.sibs[i] = sibling[T]{ev: s.ev, raw: bytes.Clone(s.raw), val: s.val}
-	}
-	return c
+	return &MV[T]{replica: r.replica, clock: r.clock, sibs: slices.Clone(r.sibs)}
 }
 
 // TakeDelta returns the pending delta, the last local write as a register of
@@ -301,7 +322,7 @@ type mvPayload struct {
 }
 
 type mvSiblingPayload struct {
-	Event itc.Event       `json:"event"`
+	Event json.RawMessage `json:"event"`
 	Value json.RawMessage `json:"value"`
 }
 
@@ -310,7 +331,7 @@ type mvSiblingPayload struct {
 func (r *MV[T]) Payload() any {
 	p := &mvPayload{Clock: r.clock, Values: make([]mvSiblingPayload, len(r.sibs))}
 	for i, s := range r.sibs {
-		p.Values[i] = mvSiblingPayload{Event: s.ev, Value: json.RawMessage(s.raw)}
+		p.Values[i] = mvSiblingPayload{Event: json.RawMessage(s.evJSON), Value: json.RawMessage(s.raw)}
 	}
 	return p
 }
@@ -370,7 +391,7 @@ func (r *MV[T]) LoadPayload(data []byte) error {
 				return payload.Invalidf(field+".event", "event %v and the event of values[%d], %v, are causally related: one sibling would replace the other", ev, j, sibs[j].ev)
 			}
 		}
-		sibs[i] = sibling[T]{ev: ev, raw: raw, val: val}
+		sibs[i] = newSibling(ev, raw, val)
 	}
 	slices.SortFunc(sibs, compareSiblings[T])
 	r.clock, r.sibs, r.delta = clock, sibs, nil
