@@ -58,6 +58,10 @@ const (
 	// New(id) ⊔ origin does (so the identity is neither read from the
 	// payload nor invented on load).
 	LawIdentity = "identity"
+	// LawDeltaConvergence: replicas that ship only deltas, each to every
+	// peer, delivered in any order and any number of times but never lost,
+	// end in identical states and values with no full-state exchange.
+	LawDeltaConvergence = "delta-convergence"
 	// LawConvergence: replicas that mutate and exchange deltas and full
 	// states over a network that duplicates, reorders, delays and drops
 	// messages, and restart from their payloads, end in identical states
@@ -70,7 +74,7 @@ const (
 var AllLaws = []string{
 	LawEmpty, LawCommutative, LawAssociative, LawIdempotent, LawNoAlias,
 	LawMergeState, LawClone, LawRoundTrip, LawValue, LawDelta, LawIdentity,
-	LawConvergence,
+	LawDeltaConvergence, LawConvergence,
 }
 
 // Spec describes a CRDT type to check: how to make an empty state and how
@@ -251,6 +255,7 @@ func (c *checker[S, V]) laws() []law {
 		{LawValue, c.lawValue},
 		{LawDelta, c.lawDelta},
 		{LawIdentity, c.lawIdentity},
+		{LawDeltaConvergence, c.lawDeltaConvergence},
 		{LawConvergence, c.lawConvergence},
 	}
 }

@@ -124,6 +124,15 @@ func TestVerifyCatchesForgottenDelta(t *testing.T) {
 	caught(t, crdttest.Verify(gsetSpec(forgetDelta), crdttest.Only(crdttest.LawDelta)), crdttest.LawDelta)
 }
 
+// Replicas that lose deltas only converge through full states.
+func TestVerifyCatchesForgottenDeltaInDeltaOnlyNetwork(t *testing.T) {
+	err := crdttest.Verify(gsetSpec(forgetDelta), crdttest.Only(crdttest.LawDeltaConvergence, crdttest.LawConvergence))
+	caught(t, err, crdttest.LawDeltaConvergence)
+	if slices.Contains(crdttest.Violated(err), crdttest.LawConvergence) {
+		t.Errorf("the final full-state exchange should make up for lost deltas; got %v", err)
+	}
+}
+
 func TestVerifyCatchesLossyPayload(t *testing.T) {
 	caught(t, crdttest.Verify(gsetSpec(lossyPayload), crdttest.Only(crdttest.LawRoundTrip)), crdttest.LawRoundTrip)
 }

@@ -24,6 +24,8 @@
 //     the same mutations, replayed from one seed, give the same payload (for
 //     types whose mutations are deterministic; others skip this part), so
 //     an identity read from the payload or invented on load is caught;
+//   - replicas that ship every delta to every peer, delivered in any order
+//     and any number of times, converge with no full-state exchange;
 //   - replicas exchanging deltas and states over a network that duplicates,
 //     reorders, delays and drops messages converge after a final full-state
 //     exchange.
