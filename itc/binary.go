@@ -106,6 +106,7 @@ func (s Stamp) MarshalBinary() ([]byte, error) {
 // UnmarshalBinary decodes an id encoded by MarshalBinary. It rejects, with
 // an error wrapping ErrInvalid, anything but the canonical encoding of a
 // normal-form id at most DefaultMaxDepth levels deep.
+// On error the receiver is left unchanged.
 func (i *ID) UnmarshalBinary(data []byte) error {
 	v, err := Decoder{}.DecodeIDBinary(data)
 	if err == nil {
@@ -116,6 +117,7 @@ func (i *ID) UnmarshalBinary(data []byte) error {
 
 // UnmarshalBinary decodes an event encoded by MarshalBinary, with the same
 // strictness as ID.UnmarshalBinary.
+// On error the receiver is left unchanged.
 func (e *Event) UnmarshalBinary(data []byte) error {
 	v, err := Decoder{}.DecodeEventBinary(data)
 	if err == nil {
@@ -130,6 +132,7 @@ func (e *Event) UnmarshalBinary(data []byte) error {
 // truncated or trailing bytes, unknown node bytes, counters of more than 8
 // bytes or with leading zero bytes, non-normal trees and trees deeper than
 // DefaultMaxDepth.
+// On error the receiver is left unchanged.
 func (s *Stamp) UnmarshalBinary(data []byte) error {
 	v, err := Decoder{}.DecodeStampBinary(data)
 	if err == nil {

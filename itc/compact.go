@@ -128,6 +128,7 @@ func (e Event) MarshalCompact() ([]byte, error) {
 // bits, trailing bytes, counters above 2^64-1, any non-canonical choice of
 // code (such as (0, l, r) written with l = 0), non-normal trees and trees
 // deeper than DefaultMaxDepth.
+// On error the receiver is left unchanged.
 func (s *Stamp) UnmarshalCompact(data []byte) error {
 	v, err := Decoder{}.DecodeStampCompact(data)
 	if err == nil {
@@ -137,6 +138,7 @@ func (s *Stamp) UnmarshalCompact(data []byte) error {
 }
 
 // UnmarshalCompact decodes an id encoded by ID.MarshalCompact.
+// On error the receiver is left unchanged.
 func (i *ID) UnmarshalCompact(data []byte) error {
 	v, err := Decoder{}.DecodeIDCompact(data)
 	if err == nil {
@@ -146,6 +148,7 @@ func (i *ID) UnmarshalCompact(data []byte) error {
 }
 
 // UnmarshalCompact decodes an event encoded by Event.MarshalCompact.
+// On error the receiver is left unchanged.
 func (e *Event) UnmarshalCompact(data []byte) error {
 	v, err := Decoder{}.DecodeEventCompact(data)
 	if err == nil {

@@ -12,8 +12,8 @@ const DefaultMaxDepth = 4096
 // A Decoder holds no state and may be used concurrently.
 type Decoder struct {
 	// MaxDepth is the deepest tree, in levels, the decoder accepts; zero or
-	// less means DefaultMaxDepth. Decoding, and every later operation on a
-	// decoded value, recurses at most this deep.
+	// less means DefaultMaxDepth. Decoding recurses at most this deep, and
+	// operations recurse no deeper than the trees they are given plus one.
 	MaxDepth int
 }
 

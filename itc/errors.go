@@ -5,7 +5,7 @@ import "errors"
 var (
 	// ErrOverlappingID is returned when two ids that share part of the
 	// interval are summed, for instance by joining a stamp with itself or
-	// with a stamp forked from it that never retired.
+	// with an older copy of a stamp whose share it still holds.
 	ErrOverlappingID = errors.New("itc: overlapping ids")
 
 	// ErrAnonymous is returned by Event on a stamp whose id is 0 (such as

@@ -362,3 +362,19 @@ func TestErrorContext(t *testing.T) {
 		t.Errorf("error lacks position: %v", err)
 	}
 }
+
+func TestUnmarshalErrorLeavesReceiver(t *testing.T) {
+	orig := mustStamp(t, "{(1, 0); (0, 1, 0)}")
+	s := orig
+	if s.UnmarshalBinary([]byte{1, 9}) == nil || s.UnmarshalCompact(nil) == nil ||
+		s.UnmarshalJSON([]byte("{}")) == nil || !s.Equal(orig) {
+		t.Fatalf("receiver changed to %v", s)
+	}
+	id, ev := orig.id, orig.ev
+	if id.UnmarshalJSON([]byte("2")) == nil || id.UnmarshalBinary(nil) == nil || !id.Equal(orig.id) {
+		t.Fatalf("id changed to %v", id)
+	}
+	if ev.UnmarshalJSON([]byte("-1")) == nil || ev.UnmarshalCompact([]byte{0xff}) == nil || !ev.Equal(orig.ev) {
+		t.Fatalf("event changed to %v", ev)
+	}
+}

@@ -53,6 +53,7 @@ func (s Stamp) MarshalJSON() ([]byte, error) {
 // whitespace is accepted. It rejects, with an error wrapping ErrInvalid,
 // anything else, including null, non-normal ids and ids deeper than
 // DefaultMaxDepth.
+// On error the receiver is left unchanged.
 func (i *ID) UnmarshalJSON(data []byte) error {
 	v, err := Decoder{}.DecodeIDJSON(data)
 	if err == nil {
@@ -64,6 +65,7 @@ func (i *ID) UnmarshalJSON(data []byte) error {
 // UnmarshalJSON decodes an event encoded by MarshalJSON; insignificant
 // whitespace is accepted. Counters must be integers in [0, 2^64-1] without
 // sign, fraction, exponent or leading zeros.
+// On error the receiver is left unchanged.
 func (e *Event) UnmarshalJSON(data []byte) error {
 	v, err := Decoder{}.DecodeEventJSON(data)
 	if err == nil {
@@ -77,6 +79,7 @@ func (e *Event) UnmarshalJSON(data []byte) error {
 // written without escapes); insignificant whitespace is accepted. null, a
 // missing, repeated or unknown key and any invalid id or event are
 // rejected with an error wrapping ErrInvalid.
+// On error the receiver is left unchanged.
 func (s *Stamp) UnmarshalJSON(data []byte) error {
 	v, err := Decoder{}.DecodeStampJSON(data)
 	if err == nil {
