@@ -99,11 +99,63 @@ func appendEventCompact(w *bitWriter, e Event) {
 	}
 }
 
+// numBits is the length of writeNum's encoding of n.
+func numBits(n uint64) int {
+	bits := 0
+	for b := uint(2); ; b++ {
+		if b == 64 || n < 1<<b {
+			return bits + 1 + int(b)
+		}
+		bits += 1
+		n -= 1 << b
+	}
+}
+
+func idCompactBits(p *idNode) int {
+	switch {
+	case p == nil || p == idOne:
+		return 3
+	case p.l == nil:
+		return 2 + idCompactBits(p.r)
+	case p.r == nil:
+		return 2 + idCompactBits(p.l)
+	}
+	return 2 + idCompactBits(p.l) + idCompactBits(p.r)
+}
+
+func eventCompactBits(e Event) int {
+	if e.k == nil {
+		return 1 + numBits(e.n)
+	}
+	n := 0
+	l, r := e.k.l, e.k.r
+	lz, rz := isZeroLeaf(l), isZeroLeaf(r)
+	switch {
+	case e.n == 0:
+		n = 3
+	case lz || rz:
+		n = 5 + 1 + numBits(e.n)
+	default:
+		n = 4 + 1 + numBits(e.n)
+	}
+	if !lz {
+		n += eventCompactBits(l)
+	}
+	if !rz {
+		n += eventCompactBits(r)
+	}
+	return n
+}
+
+func compactWriter(bits int) bitWriter {
+	return bitWriter{b: make([]byte, 0, (bits+7)/8)}
+}
+
 // MarshalCompact encodes the stamp with the paper's bit encoding, most
 // significant bit first and zero-padded to a whole byte: the id's bits,
 // then the event's. The seed stamp is the single byte 0x30.
 func (s Stamp) MarshalCompact() ([]byte, error) {
-	w := bitWriter{b: make([]byte, 0, 8)}
+	w := compactWriter(idCompactBits(s.id.p) + eventCompactBits(s.ev))
 	appendIDCompact(&w, s.id.p)
 	appendEventCompact(&w, s.ev)
 	return w.b, nil
@@ -111,14 +163,14 @@ func (s Stamp) MarshalCompact() ([]byte, error) {
 
 // MarshalCompact encodes the id alone with the paper's bit encoding.
 func (i ID) MarshalCompact() ([]byte, error) {
-	var w bitWriter
+	w := compactWriter(idCompactBits(i.p))
 	appendIDCompact(&w, i.p)
 	return w.b, nil
 }
 
 // MarshalCompact encodes the event alone with the paper's bit encoding.
 func (e Event) MarshalCompact() ([]byte, error) {
-	var w bitWriter
+	w := compactWriter(eventCompactBits(e))
 	appendEventCompact(&w, e)
 	return w.b, nil
 }

@@ -378,3 +378,20 @@ func TestUnmarshalErrorLeavesReceiver(t *testing.T) {
 		t.Fatalf("event changed to %v", ev)
 	}
 }
+
+func TestCompactSizePrediction(t *testing.T) {
+	for _, s := range churned(t, 16, 500) {
+		b, _ := s.MarshalCompact()
+		bits := idCompactBits(s.id.p) + eventCompactBits(s.ev)
+		if len(b) != (bits+7)/8 || cap(b) != len(b) {
+			t.Fatalf("%v: %d bytes (cap %d), predicted %d bits", s, len(b), cap(b), bits)
+		}
+	}
+	for _, n := range []uint64{0, 3, 4, 11, 12, 1 << 40, maxU64 - 4, maxU64 - 3, maxU64} {
+		var w bitWriter
+		w.writeNum(n)
+		if wrote := len(w.b)*8 - int(w.free); numBits(n) != wrote {
+			t.Errorf("numBits(%d) = %d, wrote %d bits", n, numBits(n), wrote)
+		}
+	}
+}
