@@ -508,6 +508,9 @@ func (m *Map[K, V]) Merge(other *Map[K, V]) error {
 // differs from mine; values taken from theirs are copies bound to m's
 // replica.
 func (m *Map[K, V]) joinSlots(mine, theirs []slot[V], co *causal.Context) ([]slot[V], bool, error) {
+	if len(mine) == 1 && len(theirs) == 1 && mine[0].dot == theirs[0].dot {
+		return mine, false, nil // the common case: both sides hold the same update
+	}
 	out := make([]slot[V], 0, len(mine)+len(theirs))
 	changed := false
 	i, j := 0, 0

@@ -1,0 +1,117 @@
+package compound_test
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/crdtkit/crdtkit/compound"
+	"github.com/crdtkit/crdtkit/counters"
+	"github.com/crdtkit/crdtkit/crdt"
+	"github.com/crdtkit/crdtkit/payload"
+	"github.com/crdtkit/crdtkit/registers"
+)
+
+type stock = compound.Map[string, *counters.PNCounter]
+
+func show(name string, m *stock) {
+	var parts []string
+	for k, v := range m.All() {
+		parts = append(parts, fmt.Sprintf("%s=%d", k, v.Value()))
+	}
+	fmt.Printf("%s: %s\n", name, strings.Join(parts, " "))
+}
+
+func add(n uint64) func(*counters.PNCounter) error {
+	return func(c *counters.PNCounter) error { return c.Inc(n) }
+}
+
+// Three replicas of a stock list diverge (concurrent removes and updates of
+// the same keys) and converge by exchanging deltas in different orders.
+func ExampleMap() {
+	a := compound.NewMap[string]("a", counters.NewPNCounter)
+	b := compound.NewMap[string]("b", counters.NewPNCounter)
+	c := compound.NewMap[string]("c", counters.NewPNCounter)
+	all := []*stock{a, b, c}
+
+	// send merges the pending delta of from into the other replicas.
+	send := func(from *stock) {
+		d, ok := from.TakeDelta()
+		if !ok {
+			return
+		}
+		for _, to := range all {
+			if to != from {
+				_ = to.Merge(d)
+			}
+		}
+	}
+
+	// Everyone starts from the same stock.
+	_ = a.Update("apples", add(5))
+	_ = b.Update("pears", add(3))
+	send(a)
+	send(b)
+	show("start", c)
+
+	// Diverge, without talking to each other:
+	a.Remove("apples")              // a sold out the apples ...
+	_ = b.Update("apples", add(2))  // ... while b received two more.
+	c.Remove("pears")               // c dropped pears ...
+	_ = a.Update("pears", add(1))   // ... while a received one more.
+	_ = c.Update("plums", add(4))   // c added plums.
+	_ = c.Update("apples", add(10)) // c counted 10 apples, then
+	c.Remove("apples")              // removed them again.
+	show("a", a)
+	show("b", b)
+	show("c", c)
+
+	// Converge: each sends its delta to the others, in a different order
+	// for each receiver.
+	send(c)
+	send(a)
+	send(b)
+	show("a", a)
+	show("b", b)
+	show("c", c)
+
+	pa, _ := payload.Marshal(a)
+	pc, _ := payload.Marshal(c)
+	fmt.Println("identical payloads:", string(pa) == string(pc))
+	// Output:
+	// start: apples=5 pears=3
+	// a: pears=4
+	// b: apples=7 pears=3
+	// c: plums=4
+	// a: apples=7 pears=4 plums=4
+	// b: apples=7 pears=4 plums=4
+	// c: apples=7 pears=4 plums=4
+	// identical payloads: true
+}
+
+// A map of last-writer-wins registers: per-key profile fields that replicas
+// overwrite. Register the instantiation once to decode its payloads.
+func ExampleMap_lww() {
+	compound.RegisterMap[string](registers.NewLWW[string])
+
+	alice := compound.NewMap[string]("alice-laptop", registers.NewLWW[string])
+	_ = alice.Update("name", func(r *registers.LWW[string]) error { return r.Set("Alice") })
+	_ = alice.Update("city", func(r *registers.LWW[string]) error { return r.Set("Lisbon") })
+
+	data, _ := payload.Marshal(alice)
+	phone, err := payload.UnmarshalAs[*compound.Map[string, *registers.LWW[string]]](data, crdt.ReplicaID("alice-phone"))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	phone.Remove("city")
+	_ = phone.Update("name", func(r *registers.LWW[string]) error { return r.Set("Alice B.") })
+	_ = alice.Merge(phone)
+
+	fmt.Println(alice.TypeName())
+	for k, r := range alice.All() {
+		fmt.Printf("%s: %s\n", k, r.Value())
+	}
+	// Output:
+	// compound.Map[string,registers.LWW[string]]
+	// name: Alice B.
+}
