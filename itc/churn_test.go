@@ -136,7 +136,7 @@ type churnRow struct {
 	live, steps, created      int
 	neighbour                 bool
 	compact, binary, json, vv float64
-	vvLive                    float64
+	vvLive, idLeaves          float64
 	maxCompact, maxBinary     int
 }
 
@@ -163,6 +163,7 @@ func runChurn(t testing.TB, live, steps int, neighbour bool) churnRow {
 			row.json += float64(len(jb))
 			row.maxCompact = max(row.maxCompact, len(cb))
 			row.maxBinary = max(row.maxBinary, len(bb))
+			row.idLeaves += float64(len(idLeaves(st.id.p, "", nil)))
 			samples++
 		}
 		row.vv += float64(c.vvSize() * len(c.live))
@@ -173,6 +174,7 @@ func runChurn(t testing.TB, live, steps int, neighbour bool) churnRow {
 	row.json /= float64(samples)
 	row.vv /= float64(samples)
 	row.vvLive /= float64(samples)
+	row.idLeaves /= float64(samples)
 	row.created = len(c.counts)
 
 	// The population is still a partition of the seed id.
@@ -201,8 +203,8 @@ func TestChurnTable(t *testing.T) {
 		steps = min(steps, 1000)
 	}
 	var out strings.Builder
-	fmt.Fprintf(&out, "\n| live replicas | retire into | steps | replicas created | ITC compact (mean / max B) | ITC libitc v1 (mean / max B) | ITC JSON (mean B) | version vector, all replicas (mean B) | version vector, live only (mean B) |\n")
-	fmt.Fprintf(&out, "|---:|---|---:|---:|---:|---:|---:|---:|---:|\n")
+	fmt.Fprintf(&out, "\n| live replicas | retire into | steps | replicas created | owned leaves per id (mean) | ITC compact (mean / max B) | ITC libitc v1 (mean / max B) | ITC JSON (mean B) | version vector, all replicas (mean B) | version vector, live only (mean B) |\n")
+	fmt.Fprintf(&out, "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, neighbour := range []bool{false, true} {
 		for _, live := range []int{4, 16, 64, 128} {
 			r := runChurn(t, live, steps, neighbour)
@@ -210,8 +212,8 @@ func TestChurnTable(t *testing.T) {
 			if neighbour {
 				policy = "neighbour"
 			}
-			fmt.Fprintf(&out, "| %d | %s | %d | %d | %.1f / %d | %.1f / %d | %.1f | %.0f | %.0f |\n",
-				r.live, policy, r.steps, r.created, r.compact, r.maxCompact, r.binary, r.maxBinary, r.json, r.vv, r.vvLive)
+			fmt.Fprintf(&out, "| %d | %s | %d | %d | %.1f | %.1f / %d | %.1f / %d | %.1f | %.0f | %.0f |\n",
+				r.live, policy, r.steps, r.created, r.idLeaves, r.compact, r.maxCompact, r.binary, r.maxBinary, r.json, r.vv, r.vvLive)
 			if r.compact >= r.vv || r.binary >= r.vv {
 				t.Errorf("%d live replicas: ITC (%.1f, %.1f B) not smaller than the version vector (%.0f B)", live, r.compact, r.binary, r.vv)
 			}
