@@ -21,19 +21,21 @@
 //		})
 //
 //	f := FriendshipType.New(replica) // *compound.Struct[Friendship]
-//	f.Fields().Following.Add("bob")
+//	err := f.Fields().Following.Add("bob")
 //
 // Merge, Clone, Payload, LoadPayload, Value and TakeDelta come from the
 // fields, matched by name: a merge cannot join one field from another
 // (the bug of a hand-written Friendship merge that joined followers from the
 // two following sets). The reflection over the struct is done once per type.
 // Domain operations are methods on the fields struct or plain functions,
-// reached through [Struct.Fields].
+// reached through [Struct.Fields]. Every field must be a tagged CRDT: an
+// untagged field is rejected when the type is defined.
 //
 // # Maps of CRDTs
 //
-// Map is an observed-remove map from keys to any CRDT of one type, add-wins
-// on keys; see its documentation. A Map can be a field of a Struct, and a
+// [Map] is an observed-remove map from keys to CRDTs of one type (counters,
+// sets, registers, Structs, other Maps), add-wins on keys and without
+// tombstones; see its documentation. A Map can be a field of a Struct, and a
 // Struct can be the value type of a Map.
 //
 // # Checking a composed type

@@ -262,8 +262,11 @@ func (t *StructType[F]) make(replica crdt.ReplicaID) (F, error) {
 //     to [StructType.New] (or to payload.Unmarshal); nothing is read from a
 //     payload.
 //
-// Do not replace the field pointers in F: the Struct owns them. The zero
-// Struct is not usable; create states with [StructType.New].
+// Do not replace the field pointers in F: the Struct owns them. A trial
+// merge may advance the clocks that the fields share with their clones
+// (hybrid logical clocks only ever move forward, so that is harmless). A
+// Struct is not safe for concurrent use. The zero Struct is not usable;
+// create states with [StructType.New].
 type Struct[F any] struct {
 	typ     *StructType[F]
 	replica crdt.ReplicaID
