@@ -113,17 +113,29 @@ func BenchmarkMVMerge(b *testing.B) {
 	}
 }
 
-// churn128 is the state after 10,000 steps of churn around 128 live
-// replicas, computed once.
-var churn128 = sync.OnceValues(func() (*churn, error) {
+// churn128 returns the state after 10,000 steps of churn around 128 live
+// replicas, with retiring replicas handing their identity to a random
+// survivor or to the most adjacent one; each is computed once.
+func churn128(adjacent bool) (*churn, error) {
+	if adjacent {
+		return churn128Adjacent()
+	}
+	return churn128Random()
+}
+
+var churn128Random = sync.OnceValues(func() (*churn, error) { return runChurn128(false) })
+var churn128Adjacent = sync.OnceValues(func() (*churn, error) { return runChurn128(true) })
+
+func runChurn128(adjacent bool) (*churn, error) {
 	c := newChurn(128)
+	c.adjacent = adjacent
 	for range 10_000 {
 		if err := c.step(128); err != nil {
 			return nil, err
 		}
 	}
 	return c, nil
-})
+}
 
 // Sizes of a version-vector design for the same history, in JSON like our
 // payloads: a clock entry "<uuid>":<counter> per replica ever created (36
@@ -156,9 +168,19 @@ func varintLen(n uint64) int {
 
 // BenchmarkMVChurnPayload128 reports the sizes after 10,000 steps of churn
 // with 128 live replicas (largest over the live replicas) and times the
-// encoding of the largest payload.
+// encoding of the largest payload, for both retirement policies.
 func BenchmarkMVChurnPayload128(b *testing.B) {
-	c, err := churn128()
+	for _, adjacent := range []bool{false, true} {
+		name := "retire=random"
+		if adjacent {
+			name = "retire=adjacent"
+		}
+		b.Run(name, func(b *testing.B) { benchChurnPayload(b, adjacent) })
+	}
+}
+
+func benchChurnPayload(b *testing.B, adjacent bool) {
+	c, err := churn128(adjacent)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -189,6 +211,7 @@ func BenchmarkMVChurnPayload128(b *testing.B) {
 	}
 	// After the loop: b.Loop's first call resets user metrics.
 	b.ReportMetric(float64(len(c.live)), "live")
+	b.ReportMetric(float64(c.fragments()), "fragments")
 	b.ReportMetric(float64(c.created), "created")
 	b.ReportMetric(float64(c.clockBytes()), "clock-B")
 	b.ReportMetric(float64(compact), "clock-compact-B")

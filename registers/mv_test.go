@@ -387,3 +387,29 @@ func TestIdentityMarshal(t *testing.T) {
 	require.ErrorIs(t, id.UnmarshalBinary([]byte{0x01}), itc.ErrInvalid)
 	require.True(t, id.ID().IsSeed())
 }
+
+func TestIdentityAdjacency(t *testing.T) {
+	a := SeedIdentity()
+	require.Equal(t, 0, a.Adjacency(&Identity{}))
+	b := a.Fork() // a (1, 0), b (0, 1)
+	require.Equal(t, 1, a.Adjacency(b))
+	require.Equal(t, 1, b.Adjacency(a))
+	c := b.Fork() // b (0, (1, 0)), c (0, (0, 1))
+	require.Equal(t, 1, a.Adjacency(b))
+	require.Equal(t, 0, a.Adjacency(c))
+	require.Equal(t, 1, b.Adjacency(c))
+	require.NoError(t, c.Retire(a)) // a (1, (0, 1)) surrounds b
+	require.Equal(t, "(1, (0, 1))", a.String())
+	require.Equal(t, 2, a.Adjacency(b))
+	require.Equal(t, 2, b.Adjacency(a))
+	require.Equal(t, []interval{{"", "1"}, {"11", "!"}}, ownedIntervals(a.ID()))
+	require.Equal(t, []interval{{"1", "11"}}, ownedIntervals(b.ID()))
+	// Deep ids: a chain of forks to the right.
+	d := SeedIdentity()
+	var last *Identity
+	for range 70 {
+		last = d.Fork()
+		d, last = last, d
+	}
+	require.Equal(t, 1, d.Adjacency(last), "%v / %v", d, last)
+}
