@@ -242,15 +242,16 @@ func (t *StructType[F]) make(replica crdt.ReplicaID) (F, error) {
 //
 // Traps, and what we do about them:
 //   - Atomicity. A merge or load that fails in one field must not leave the
-//     others changed. With more than one field, Merge first merges into
-//     clones of the fields and LoadPayload first loads into fresh fields;
-//     only when every field succeeded does the real run change the receiver
-//     (TestStructMergeAtomic, TestStructLoadPayloadAtomic). This costs a
-//     second merge or decode; in exchange the field states stay the same
-//     objects, so a pointer taken from Fields stays valid, and pending
-//     deltas are kept across merges (TestStructMergeKeepsPendingDelta).
-//     Nested Structs run their part of the trial without a trial of their
-//     own, so the cost does not grow with depth.
+//     others changed. Merge first merges every field but the last into a
+//     clone, and LoadPayload loads them into fresh fields; then the last
+//     field, atomic by its own contract, merges or loads for real, and only
+//     then the others (TestStructMergeAtomic, TestStructLoadPayloadAtomic).
+//     This costs a second merge or decode of all fields but one; in
+//     exchange the field states stay the same objects, so a pointer taken
+//     from Fields stays valid, and pending deltas are kept across merges
+//     (TestStructMergeKeepsPendingDeltaAndPointers). Nested Structs run
+//     their part of a trial without a trial of their own, so the cost does
+//     not grow with depth.
 //   - Strict payloads. An unknown field name, a missing field, a null field
 //     or a name given twice is an error naming the field
 //     (TestStructLoadPayloadStrict); field errors carry the field's name in
@@ -339,20 +340,22 @@ func (s *Struct[F]) Merge(other *Struct[F]) error {
 		return err
 	}
 	mine, theirs := s.states(), other.states()
-	if len(mine) > 1 {
-		// Trial run on clones: if any field fails, nothing has changed.
-		for i, st := range mine {
-			if err := mergeField(st.CloneState(), theirs[i]); err != nil {
-				return s.fieldErr("merging", i, err)
-			}
+	last := len(mine) - 1
+	// Trial run of every field but the last, on clones: if one fails,
+	// nothing has changed.
+	for i := range last {
+		if err := mergeField(mine[i].CloneState(), theirs[i]); err != nil {
+			return s.fieldErr("merging", i, err)
 		}
 	}
-	for i, st := range mine {
-		if err := mergeField(st, theirs[i]); err != nil {
-			if len(mine) > 1 {
-				err = fmt.Errorf("%w: %w", ErrPartialMerge, err)
-			}
-			return s.fieldErr("merging", i, err)
+	// The last field merges atomically by its own contract (a nested Struct
+	// runs its own trial): if it fails, nothing has changed either.
+	if err := mine[last].MergeState(theirs[last]); err != nil {
+		return s.fieldErr("merging", last, err)
+	}
+	for i := range last {
+		if err := mergeField(mine[i], theirs[i]); err != nil {
+			return s.fieldErr("merging", i, fmt.Errorf("%w: %w", ErrPartialMerge, err))
 		}
 	}
 	return nil
@@ -487,22 +490,24 @@ func (s *Struct[F]) LoadPayload(data []byte) error {
 		return err
 	}
 	mine := s.states()
-	if len(mine) > 1 {
-		// Trial run into fresh fields: if any field fails, nothing has
-		// changed.
+	last := len(mine) - 1
+	if last > 0 {
+		// Trial run of every field but the last, into fresh fields: if one
+		// fails, nothing has changed.
 		fresh := s.typ.New(s.replica).states()
-		for i, st := range fresh {
-			if err := loadField(st, raws[i]); err != nil {
+		for i := range last {
+			if err := loadField(fresh[i], raws[i]); err != nil {
 				return s.loadErr(i, err)
 			}
 		}
 	}
-	for i, st := range mine {
-		if err := loadField(st, raws[i]); err != nil {
-			if len(mine) > 1 {
-				err = fmt.Errorf("%w: %w", ErrPartialMerge, err)
-			}
-			return s.loadErr(i, err)
+	// The last field loads atomically by its own contract.
+	if err := mine[last].LoadPayload(raws[last]); err != nil {
+		return s.loadErr(last, err)
+	}
+	for i := range last {
+		if err := loadField(mine[i], raws[i]); err != nil {
+			return s.loadErr(i, fmt.Errorf("%w: %w", ErrPartialMerge, err))
 		}
 	}
 	return nil

@@ -2,6 +2,7 @@ package compound_test
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -490,4 +491,95 @@ func TestStructPayloadIsCanonical(t *testing.T) {
 	assert.True(t, bytes.Equal(marshal(t, a), marshal(t, b)))
 	assert.True(t, payload.Equal(a, b))
 	_ = fmt.Sprint(a.Value())
+}
+
+// stFlaky is a max register whose merge fails on every second call, shared
+// with its clones: a field type that breaks the contract by not being
+// deterministic, to show what Struct reports then.
+type stFlaky struct {
+	*stMax
+	calls *int
+}
+
+func (f *stFlaky) Merge(o *stFlaky) error {
+	*f.calls++
+	if *f.calls%2 == 0 {
+		return errors.New("flaky")
+	}
+	return f.stMax.Merge(o.stMax)
+}
+func (f *stFlaky) MergeState(o crdt.State) error { return crdt.MergeStateAs[*stFlaky](f, o) }
+func (f *stFlaky) Clone() *stFlaky               { return &stFlaky{stMax: f.stMax.Clone(), calls: f.calls} }
+func (f *stFlaky) CloneState() crdt.State        { return f.Clone() }
+func (f *stFlaky) TypeName() string              { return "compoundtest.Flaky" }
+
+type (
+	tagsFirst struct {
+		Tags  *stSet `crdt:"tags"`
+		Score *stMax `crdt:"score"`
+	}
+	wrapper struct {
+		Inner *compound.Struct[profile] `crdt:"inner"`
+	}
+	flakyFirst struct {
+		Flaky *stFlaky `crdt:"flaky"`
+		Score *stMax   `crdt:"score"`
+	}
+)
+
+var (
+	tagsFirstType = compound.MustRegisterStruct("compoundtest.TagsFirst", func(r crdt.ReplicaID) tagsFirst {
+		return tagsFirst{Tags: newStSet(r), Score: newStMax(r)}
+	})
+	wrapperType = compound.MustRegisterStruct("compoundtest.Wrapper", func(r crdt.ReplicaID) wrapper {
+		return wrapper{Inner: profileType.New(r)}
+	})
+)
+
+// TestStructMergeAtomicEveryPosition: whichever field fails (first, last,
+// a nested Struct in last place, the only field), nothing changes.
+func TestStructMergeAtomicEveryPosition(t *testing.T) {
+	t.Run("failing field first", func(t *testing.T) {
+		x, y := tagsFirstType.New("x"), tagsFirstType.New("y")
+		y.Fields().Tags.Add(stPoison)
+		y.Fields().Score.Set(3)
+		before := marshal(t, x)
+		require.ErrorIs(t, x.Merge(y), crdt.ErrConflict)
+		assert.Equal(t, string(before), string(marshal(t, x)))
+	})
+	t.Run("nested struct last", func(t *testing.T) {
+		x, y := accountType.New("x"), accountType.New("y")
+		y.Fields().Logins.Set(5)
+		y.Fields().Owner.Fields().Score.Set(5)
+		y.Fields().Owner.Fields().Tags.Add(stPoison)
+		before := marshal(t, x)
+		err := x.Merge(y)
+		require.ErrorIs(t, err, crdt.ErrConflict)
+		assert.NotErrorIs(t, err, compound.ErrPartialMerge)
+		assert.Equal(t, string(before), string(marshal(t, x)))
+	})
+	t.Run("nested struct only", func(t *testing.T) {
+		x, y := wrapperType.New("x"), wrapperType.New("y")
+		y.Fields().Inner.Fields().Score.Set(5)
+		y.Fields().Inner.Fields().Tags.Add(stPoison)
+		before := marshal(t, x)
+		require.ErrorIs(t, x.Merge(y), crdt.ErrConflict)
+		assert.Equal(t, string(before), string(marshal(t, x)))
+
+		err := x.LoadPayload([]byte(`{"inner":{"score":{"v":9},"tags":{"e":["b","a"]}}}`))
+		var fe *payload.FieldError
+		require.ErrorAs(t, err, &fe)
+		assert.Equal(t, "inner.tags.e[1]", fe.Field)
+		assert.Equal(t, string(before), string(marshal(t, x)))
+	})
+	t.Run("non-deterministic field", func(t *testing.T) {
+		typ, err := compound.DefineStruct("compoundtest.FlakyFirst", func(r crdt.ReplicaID) flakyFirst {
+			return flakyFirst{Flaky: &stFlaky{stMax: newStMax(r), calls: new(int)}, Score: newStMax(r)}
+		})
+		require.NoError(t, err)
+		x, y := typ.New("x"), typ.New("y")
+		err = x.Merge(y) // the trial succeeds, the real merge fails
+		require.ErrorIs(t, err, compound.ErrPartialMerge)
+		assert.Contains(t, err.Error(), `"flaky"`)
+	})
 }
