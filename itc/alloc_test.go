@@ -61,3 +61,31 @@ func TestForkPeekAllocateNothing(t *testing.T) {
 	}
 	_, _ = a, b
 }
+
+// An id with more pair nodes than the stack plan holds takes the pruned
+// path, which must keep the same single allocation.
+func TestEventOnLeafLargeIDAllocatesAtMostOne(t *testing.T) {
+	var build func(levels int) *idNode
+	build = func(levels int) *idNode {
+		if levels == 1 {
+			return idLeft
+		}
+		return &idNode{l: build(levels - 1), r: build(levels - 1)}
+	}
+	id := build(9) // 255 nodes with two non-null children
+	if d := decisionPoints(id); d <= planStack {
+		t.Fatalf("only %d decision points", d)
+	}
+	s := NewStampFrom(ID{id}, Event{n: 7})
+	var out Stamp
+	var err error
+	if n := testing.AllocsPerRun(50, func() { out, err = s.Event() }); err != nil || n > 1 {
+		t.Fatalf("Event allocates %v (err %v)", n, err)
+	}
+	// Every subtree costs the same, so the ties send growth to the far
+	// right: nine levels down, the bottom (1, 0) pair grows on its left.
+	want := "(7, 0, (0, 0, (0, 0, (0, 0, (0, 0, (0, 0, (0, 0, (0, 0, (0, 1, 0)))))))))"
+	if out.ev.String() != want {
+		t.Fatalf("Event = %v, want %s", out.ev, want)
+	}
+}
