@@ -16,7 +16,10 @@
 // -store dir:PATH (or -dir PATH) keeps one JSON file per user in a directory,
 // and -store postgres://... or redis://... use those servers. Each replica's
 // id is created on the first run and stored beside the data, so a replica
-// keeps its identity across runs.
+// keeps its identity across runs. Run one instance at a time on a store: two
+// processes using the same stored ids at once would be two live instances of
+// one replica, which the CRDT contract forbids (the bbolt default refuses a
+// second process anyway).
 package main
 
 import (
@@ -63,7 +66,7 @@ func keysIn(ns string) keys {
 var users = []string{"alice", "bob", "carol", "dave", "erin"}
 
 func main() {
-	storeURL := flag.String("store", "", "where to keep the payloads: dir:PATH, bolt:FILE, postgres://..., redis://... (default: a bbolt file in "+filepath.Join(os.TempDir(), defaultDir)+")")
+	storeURL := flag.String("store", "", "keep the payloads in the store at `URL`: dir:PATH, bolt:FILE, postgres://..., redis://... (default: a bbolt file in "+filepath.Join(os.TempDir(), defaultDir)+")")
 	dir := flag.String("dir", "", "keep the payloads as JSON files in the directory `PATH` (same as -store dir:PATH)")
 	flag.Parse()
 	if flag.NArg() > 0 {
