@@ -59,6 +59,14 @@ const mapProbeReplica crdt.ReplicaID = "compound-map-type-probe"
 //     keeps one total per replica, not one entry per increment), and the
 //     map works with any value type, so it never tries. docs/maps.md
 //     explains the choice.
+//   - The flip side of whole values: if A removes a key and re-adds it while
+//     B, which had seen A's old value, concurrently updates it, both slots
+//     survive and B's value brings A's old contributions back beside A's
+//     new value. For values that keep one entry per replica, the old entry
+//     can hide what A did after the re-add: a counter's total for A is the
+//     larger of the two, an MV register's write after the re-add is
+//     dominated by B's write instead of becoming its sibling
+//     (TestMapReAddConcurrentWithOldUpdate, TestMapMVReAddConcurrentWrite).
 //   - Deferred removes: a remove (a context of dots) that arrives before the
 //     update it removes is remembered by the receiver's context, and the
 //     update is dropped when it arrives (TestMapRemoveBeforeAdd).

@@ -2,6 +2,7 @@ package compound
 
 import (
 	"bytes"
+	"sync"
 	"testing"
 
 	json "github.com/goccy/go-json"
@@ -11,9 +12,12 @@ import (
 	"github.com/crdtkit/crdtkit/crdt"
 	"github.com/crdtkit/crdtkit/crdttest"
 	"github.com/crdtkit/crdtkit/registers"
+	"github.com/crdtkit/crdtkit/sets"
 )
 
 type lwwMap = Map[string, *registers.LWW[string]]
+type mvMap = Map[string, *registers.MV[string]]
+type orsetMap = Map[string, *sets.ORSet[string]]
 type nestedMap = Map[string, *gMap]
 
 func newLWWMap(r crdt.ReplicaID) *lwwMap { return NewMap[string](r, registers.NewLWW[string]) }
@@ -21,8 +25,15 @@ func newNestedMap(r crdt.ReplicaID) *nestedMap {
 	return NewMap[string](r, func(r crdt.ReplicaID) *gMap { return newGMap(r) })
 }
 
+func newMVMap(r crdt.ReplicaID) *mvMap { return NewMap[string](r, registers.NewMV[string]) }
+func newORSetMap(r crdt.ReplicaID) *orsetMap {
+	return NewMap[string](r, sets.NewORSet[string])
+}
+
 func init() {
 	RegisterMap[string](registers.NewLWW[string])
+	RegisterMap[string](registers.NewMV[string])
+	RegisterMap[string](sets.NewORSet[string])
 	RegisterMap[string](func(r crdt.ReplicaID) *gMap { return newGMap(r) })
 }
 
@@ -102,5 +113,60 @@ func TestMapLawsNested(t *testing.T) {
 			})
 		},
 		Equal: equalMapValues[string, *gMap],
+	})
+}
+
+func TestMapLawsORSet(t *testing.T) {
+	crdttest.Check(t, crdttest.Spec[*orsetMap, map[string]*sets.ORSet[string]]{
+		New: newORSetMap,
+		Mutate: func(t *rapid.T, r crdt.ReplicaID, m *orsetMap) {
+			mutateMap(t, m, func(t *rapid.T, s *sets.ORSet[string]) error {
+				e := rapid.SampledFrom([]string{"x", "y", "z"}).Draw(t, "element")
+				if rapid.Bool().Draw(t, "remove element") {
+					s.Remove(e)
+					return nil
+				}
+				return s.Add(e)
+			})
+		},
+		Equal: equalMapValues[string, *sets.ORSet[string]],
+	})
+}
+
+// mvIdentities gives each replica id of a law check its own MV identity,
+// all forked from one seed before any write, as registers' own law test
+// does.
+type mvIdentities struct {
+	mu    sync.Mutex
+	spare *registers.Identity
+	byID  map[crdt.ReplicaID]*registers.Identity
+}
+
+func (ids *mvIdentities) of(r crdt.ReplicaID) *registers.Identity {
+	ids.mu.Lock()
+	defer ids.mu.Unlock()
+	if ids.byID == nil {
+		ids.spare, ids.byID = registers.SeedIdentity(), map[crdt.ReplicaID]*registers.Identity{}
+	}
+	id, ok := ids.byID[r]
+	if !ok {
+		id = ids.spare.Fork()
+		ids.byID[r] = id
+	}
+	return id
+}
+
+func TestMapLawsMV(t *testing.T) {
+	var ids mvIdentities
+	crdttest.Check(t, crdttest.Spec[*mvMap, map[string]*registers.MV[string]]{
+		New: newMVMap,
+		Mutate: func(t *rapid.T, r crdt.ReplicaID, m *mvMap) {
+			id := ids.of(r)
+			mutateMap(t, m, func(t *rapid.T, reg *registers.MV[string]) error {
+				return reg.Set(id, rapid.SampledFrom([]string{"x", "y", "z"}).Draw(t, "v"))
+			})
+		},
+		Equal:    equalMapValues[string, *registers.MV[string]],
+		Replicas: 4,
 	})
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/crdtkit/crdtkit/counters"
 	"github.com/crdtkit/crdtkit/crdt"
 	"github.com/crdtkit/crdtkit/payload"
+	"github.com/crdtkit/crdtkit/registers"
 )
 
 type pnMap = Map[string, *counters.PNCounter]
@@ -440,4 +441,58 @@ func TestMapMergeSmallDeltaIntoLargeMap(t *testing.T) {
 	assert.False(t, b.Has("500"))
 	assert.Equal(t, string(mustMarshal(t, a)), string(mustMarshal(t, b)))
 	_ = causal.Dot{}
+}
+
+// TestMapReAddConcurrentWithOldUpdate pins the documented limit of whole
+// values without reset-remove: A removes k and re-adds it with a fresh
+// value, while B, which had seen A's old value, updates k. Both slots
+// survive, and the key's value is their join. B's whole value carries A's
+// old contributions, and values that keep one entry per replica (a counter's
+// per-replica total, an MV register's events) let those hide what A did
+// after the re-add.
+func TestMapReAddConcurrentWithOldUpdate(t *testing.T) {
+	a, b := newPNMap("a"), newPNMap("b")
+	require.NoError(t, a.Update("k", inc(5)))
+	mustMerge(t, b, a)
+	a.Remove("k")
+	require.NoError(t, a.Update("k", inc(1))) // a's count in the new value: 1
+	require.NoError(t, b.Update("k", inc(1))) // b's value: a=5, b=1
+	mustMerge(t, a, b)
+	mustMerge(t, b, a)
+	assert.Len(t, a.entries["k"], 2)
+	// a's total is max(5, 1): its increment after the re-add is hidden.
+	assert.Equal(t, map[string]int64{"k": 6}, pnValues(a))
+	assert.Equal(t, map[string]int64{"k": 6}, pnValues(b))
+}
+
+// The same limit for MV registers: the write made after the re-add reuses
+// the writer's first ITC event in a fresh register, which B's old value
+// has already seen, so it is dominated by B's concurrent write instead of
+// standing beside it as a sibling.
+func TestMapMVReAddConcurrentWrite(t *testing.T) {
+	ia := registers.SeedIdentity()
+	ib := ia.Fork()
+	set := func(id *registers.Identity, v string) func(*registers.MV[string]) error {
+		return func(r *registers.MV[string]) error { return r.Set(id, v) }
+	}
+	a, b := newMVMap("a"), newMVMap("b")
+	require.NoError(t, a.Update("k", set(ia, "x")))
+	mustMerge(t, b, a)
+	a.Remove("k")
+	require.NoError(t, a.Update("k", set(ia, "y")))
+	require.NoError(t, b.Update("k", set(ib, "z")))
+	mustMerge(t, a, b)
+	v, ok := a.Get("k")
+	require.True(t, ok)
+	assert.Equal(t, []string{"z"}, v.Value(), "y is lost, not kept as a sibling of z")
+
+	// Without the remove, the two writes are siblings, as MV promises.
+	a, b = newMVMap("a"), newMVMap("b")
+	require.NoError(t, a.Update("k", set(ia, "x")))
+	mustMerge(t, b, a)
+	require.NoError(t, a.Update("k", set(ia, "y")))
+	require.NoError(t, b.Update("k", set(ib, "z")))
+	mustMerge(t, a, b)
+	v, _ = a.Get("k")
+	assert.ElementsMatch(t, []string{"y", "z"}, v.Value())
 }
