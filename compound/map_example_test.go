@@ -115,3 +115,31 @@ func ExampleMap_lww() {
 	// compound.Map[string,registers.LWW[string]]
 	// name: Alice B.
 }
+
+// The payload of a map, and the deltas of an update and of a remove.
+func ExampleMap_payload() {
+	a := compound.NewMap[string]("a", counters.NewPNCounter)
+	b := compound.NewMap[string]("b", counters.NewPNCounter)
+	_ = a.Update("apples", add(2))
+	_ = b.Update("apples", add(1)) // concurrent: two slots after the merge
+	_ = a.Update("pears", add(1))
+	_ = a.Merge(b)
+	a.TakeDelta()
+
+	full, _ := payload.Marshal(a)
+	fmt.Println(string(full))
+
+	_ = a.Update("pears", add(1))
+	delta, _ := a.TakeDelta()
+	d, _ := payload.Marshal(delta)
+	fmt.Println(string(d))
+
+	a.Remove("apples")
+	delta, _ = a.TakeDelta()
+	d, _ = payload.Marshal(delta)
+	fmt.Println(string(d))
+	// Output:
+	// {"state":{"context":{"cloud":[],"vv":[{"n":2,"r":"a"},{"n":1,"r":"b"}]},"entries":[{"key":"apples","values":[{"dot":{"n":1,"r":"a"},"value":{"n":{"counts":[]},"p":{"counts":[{"n":2,"r":"a"}]}}},{"dot":{"n":1,"r":"b"},"value":{"n":{"counts":[]},"p":{"counts":[{"n":1,"r":"b"}]}}}]},{"key":"pears","values":[{"dot":{"n":2,"r":"a"},"value":{"n":{"counts":[]},"p":{"counts":[{"n":1,"r":"a"}]}}}]}]},"type":"compound.Map[string,counters.PNCounter]","version":1}
+	// {"state":{"context":{"cloud":[{"n":2,"r":"a"},{"n":3,"r":"a"}],"vv":[]},"entries":[{"key":"pears","values":[{"dot":{"n":3,"r":"a"},"value":{"n":{"counts":[]},"p":{"counts":[{"n":2,"r":"a"}]}}}]}]},"type":"compound.Map[string,counters.PNCounter]","version":1}
+	// {"state":{"context":{"cloud":[],"vv":[{"n":1,"r":"a"},{"n":1,"r":"b"}]},"entries":[]},"type":"compound.Map[string,counters.PNCounter]","version":1}
+}
