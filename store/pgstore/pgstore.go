@@ -13,8 +13,8 @@
 // jsonb does not keep bytes, key order or duplicate keys, so the record that
 // reads return is data, byte for byte; payload is derived from it in the same
 // statement and is there for SQL queries only (it is NULL for a record that
-// is not JSON or whose strings hold \u0000, which jsonb rejects). Edit data,
-// not payload, to repair a record by hand.
+// is not JSON or whose strings hold \u0000, which jsonb rejects, and always
+// with [Options.NoJSONB]). Edit data, not payload, to repair a record by hand.
 //
 // A merge-write is one READ COMMITTED transaction that reads the row with
 // SELECT ... FOR UPDATE, so concurrent writers of a key wait for each other
@@ -56,6 +56,11 @@ type Options struct {
 	// MaxRetries bounds reruns after losing an insert race (default
 	// [DefaultMaxRetries]).
 	MaxRetries int
+	// NoJSONB leaves the payload column NULL instead of mirroring the
+	// record into it. Parsing every record into jsonb costs the server
+	// about as much as the rest of a merge-write of a large state; skip it
+	// when nothing queries the column.
+	NoJSONB bool
 }
 
 // Backend is a [store.Backend] over a PostgreSQL table.
@@ -64,6 +69,7 @@ type Backend struct {
 	ownsPool   bool
 	table      string // quoted
 	maxRetries int
+	noJSONB    bool
 
 	mu       sync.Mutex
 	migrated bool
@@ -121,6 +127,7 @@ func New(pool *pgxpool.Pool, opts *Options) (*Backend, error) {
 		pool:       pool,
 		table:      t,
 		maxRetries: o.MaxRetries,
+		noJSONB:    o.NoJSONB,
 		qLoad:      `SELECT data FROM ` + t + ` WHERE key = $1`,
 		qLock:      `SELECT data FROM ` + t + ` WHERE key = $1 FOR UPDATE`,
 		qUpdate:    `UPDATE ` + t + ` SET data = $2, payload = $3::jsonb, type = $4, version = version + 1 WHERE key = $1`,
@@ -174,7 +181,7 @@ func (b *Backend) ready(ctx context.Context) error {
 }
 
 // columns derives the type and payload columns from a record.
-func columns(data []byte) (typ string, doc any) {
+func (b *Backend) columns(data []byte) (typ string, doc any) {
 	if !json.Valid(data) {
 		return "", nil
 	}
@@ -184,7 +191,7 @@ func columns(data []byte) (typ string, doc any) {
 	if json.Unmarshal(data, &env) == nil {
 		typ = env.Type
 	}
-	if bytes.Contains(data, []byte(`\u0000`)) {
+	if b.noJSONB || bytes.Contains(data, []byte(`\u0000`)) {
 		return typ, nil
 	}
 	return typ, string(data)
@@ -249,7 +256,7 @@ func (b *Backend) update(ctx context.Context, key string, fn store.UpdateFunc) (
 		if updated == nil {
 			return nil
 		}
-		typ, doc := columns(updated)
+		typ, doc := b.columns(updated)
 		if exists {
 			_, err = tx.Exec(ctx, b.qUpdate, key, updated, doc, typ)
 			return err
@@ -311,7 +318,7 @@ func (b *Backend) Put(ctx context.Context, key string, data []byte) error {
 	if err := b.ready(ctx); err != nil {
 		return err
 	}
-	typ, doc := columns(data)
+	typ, doc := b.columns(data)
 	if _, err := b.pool.Exec(ctx, b.qPut, key, data, doc, typ); err != nil {
 		return fmt.Errorf("pgstore: %w", err)
 	}

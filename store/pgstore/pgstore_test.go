@@ -81,3 +81,29 @@ func TestBadTableName(t *testing.T) {
 		t.Fatal("accepted a table name that is not an identifier")
 	}
 }
+
+func TestNoJSONB(t *testing.T) {
+	url := testserver.Postgres(t)
+	ctx := context.Background()
+	b, err := pgstore.Open(ctx, url, &pgstore.Options{Table: fmt.Sprintf("crdtkit_test_%d_nojsonb", os.Getpid()), NoJSONB: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	defer b.Pool().Exec(ctx, `DROP TABLE `+b.Table())
+	rec := `{"state":{"elems":["a"]},"type":"testcrdt.GSet","version":1}`
+	if _, err := b.Update(ctx, "k", func([]byte, bool) ([]byte, error) { return []byte(rec), nil }); err != nil {
+		t.Fatal(err)
+	}
+	var isNull bool
+	var typ string
+	if err := b.Pool().QueryRow(ctx, `SELECT payload IS NULL, type FROM `+b.Table()+` WHERE key = 'k'`).Scan(&isNull, &typ); err != nil {
+		t.Fatal(err)
+	}
+	if !isNull || typ != "testcrdt.GSet" {
+		t.Fatalf("payload NULL: %v, type %q", isNull, typ)
+	}
+	if got, err := b.Load(ctx, "k"); err != nil || string(got) != rec {
+		t.Fatalf("Load = %q, %v", got, err)
+	}
+}

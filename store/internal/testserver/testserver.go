@@ -38,6 +38,12 @@ const (
 	EnvRedis    = "CRDTKIT_REDIS_URL"
 )
 
+// EnvDurable, set to anything, makes the throwaway PostgreSQL server fsync
+// its commits (PostgreSQL's defaults), for benchmarks; by default the tests
+// run it with fsync, synchronous_commit and full_page_writes off, which
+// changes nothing the tests check (they kill clients, not the server).
+const EnvDurable = "CRDTKIT_TESTSERVER_DURABLE"
+
 type server struct {
 	once sync.Once
 	url  string
@@ -194,8 +200,14 @@ func startPostgres() (string, func(), error) {
 			return "", nil, err
 		}
 		var log bytes.Buffer
-		cmd := command(cred, filepath.Join(bin, "postgres"), "-D", data, "-p", strconv.Itoa(port), "-k", base,
-			"-c", "listen_addresses=127.0.0.1", "-c", "max_connections=200", "-c", "shared_buffers=32MB")
+		args := []string{"-D", data, "-p", strconv.Itoa(port), "-k", base,
+			"-c", "listen_addresses=127.0.0.1", "-c", "max_connections=200", "-c", "shared_buffers=32MB"}
+		if os.Getenv(EnvDurable) == "" {
+			// The tests kill clients, never the server: its own
+			// durability only costs time here.
+			args = append(args, "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off")
+		}
+		cmd := command(cred, filepath.Join(bin, "postgres"), args...)
 		cmd.Dir = base
 		cmd.Stdout, cmd.Stderr = &log, &log
 		if err := cmd.Start(); err != nil {
