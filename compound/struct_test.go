@@ -583,3 +583,18 @@ func TestStructMergeAtomicEveryPosition(t *testing.T) {
 		assert.Contains(t, err.Error(), `"flaky"`)
 	})
 }
+
+// TestStructPayloadKeyScanning: the scan for duplicate names looks only at
+// the top level and skips strings, so colons, braces and quotes inside
+// strings and whitespace around names do not confuse it.
+func TestStructPayloadKeyScanning(t *testing.T) {
+	o := orgType.New("r1")
+	require.NoError(t, o.LoadPayload([]byte("{ \"admin\" : {\"logins\":{\"v\":1},\"owner\":{\"score\":{\"v\":1},\"tags\":{\"e\":[\"a:b\",\"{c}:\"]}}} ,\n \"members\" : {\"e\":[\"\\\"}:\",\":\"]} }")))
+	assert.Equal(t, []string{"\"}:", ":"}, o.Fields().Members.Value())
+	assert.Equal(t, []string{"a:b", "{c}:"}, o.Fields().Admin.Fields().Owner.Fields().Tags.Value())
+
+	err := o.LoadPayload([]byte(`{"admin":{"logins":{"v":1},"logins":{"v":2},"owner":{"score":{"v":1},"tags":{"e":[]}}},"members":{"e":[]}}`))
+	var fe *payload.FieldError
+	require.ErrorAs(t, err, &fe)
+	assert.Equal(t, "admin.logins", fe.Field, "a duplicate inside a nested Struct is named with its path")
+}
