@@ -22,7 +22,9 @@ import (
 //   - a new replica is created by [Identity.Fork], which gives it half of an
 //     existing replica's space;
 //   - a replica that leaves hands its space back with [Identity.Retire], so
-//     that clocks can shrink again.
+//     that clocks can shrink again; retiring into the survivor with the
+//     largest [Identity.Adjacency] keeps each replica's space contiguous and
+//     clocks small.
 //
 // Because a register's clock, not the identity, carries what a replica has
 // seen, identity changes must travel with state:
