@@ -413,3 +413,14 @@ func TestIdentityAdjacency(t *testing.T) {
 	}
 	require.Equal(t, 1, d.Adjacency(last), "%v / %v", d, last)
 }
+
+func TestMVCounterOverflow(t *testing.T) {
+	r := NewMV[string]("me")
+	require.NoError(t, r.LoadPayload([]byte(`{"clock":18446744073709551615,"values":[{"event":18446744073709551615,"value":"max"}]}`)))
+	before := mustPayload(t, r)
+	err := r.Set(SeedIdentity(), "more")
+	require.ErrorIs(t, err, itc.ErrCounterOverflow)
+	require.Equal(t, before, mustPayload(t, r), "unchanged on error")
+	_, ok := r.TakeDelta()
+	require.False(t, ok)
+}
