@@ -424,3 +424,26 @@ func TestMVCounterOverflow(t *testing.T) {
 	_, ok := r.TakeDelta()
 	require.False(t, ok)
 }
+
+// A forked replica that starts empty instead of from its parent's state
+// writes events that its parent's earlier writes dominate: its write is lost.
+func TestMVForkWithoutStateLosesWrites(t *testing.T) {
+	parent := SeedIdentity()
+	p := NewMV[string]("p")
+	for _, v := range []string{"p1", "p2", "p3"} {
+		require.NoError(t, p.Set(parent, v))
+	}
+	child := parent.Fork()
+	wrong := NewMV[string]("c") // should have been a copy of p
+	require.NoError(t, wrong.Set(child, "child's write"))
+	got, err := crdt.Merge(p, wrong)
+	require.NoError(t, err)
+	require.Equal(t, []string{"p3"}, got.Value(), "the child's write looks older than p3 and is dropped")
+
+	right := p.Clone()
+	require.NoError(t, right.Set(child, "child's write"))
+	require.NoError(t, p.Set(parent, "p4"))
+	got, err = crdt.Merge(p, right)
+	require.NoError(t, err)
+	require.Equal(t, []string{"child's write", "p4"}, got.Value())
+}
