@@ -445,7 +445,7 @@ func (m *Map[K, V]) Merge(other *Map[K, V]) error {
 	}
 	// Compute every changed key first, then commit, so that an error leaves
 	// m unchanged.
-	staged := make(map[K][]slot[V])
+	staged := make(map[K][]slot[V], len(other.entries))
 	for k, theirs := range other.entries {
 		out, changed, err := m.joinSlots(m.entries[k], theirs, other.cc)
 		if err != nil {

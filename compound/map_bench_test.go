@@ -3,6 +3,7 @@ package compound
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/crdtkit/crdtkit/crdt"
 	"github.com/crdtkit/crdtkit/payload"
@@ -26,6 +27,28 @@ func filledPNMap(b *testing.B, replica crdt.ReplicaID, n, offset int) *pnMap {
 
 var sizes = []int{1_000, 10_000, 100_000}
 
+// cpuMeter adds the process CPU time spent between start and stop; report
+// turns it into the metric cpu-ns/op.
+type cpuMeter struct {
+	total time.Duration
+	at    time.Duration
+	ok    bool
+}
+
+func (c *cpuMeter) start() { c.at, c.ok = processCPU() }
+
+func (c *cpuMeter) stop() {
+	if now, ok := processCPU(); ok && c.ok {
+		c.total += now - c.at
+	}
+}
+
+func (c *cpuMeter) report(b *testing.B) {
+	if c.ok && b.N > 0 {
+		b.ReportMetric(float64(c.total.Nanoseconds())/float64(b.N), "cpu-ns/op")
+	}
+}
+
 // BenchmarkMapUpdate updates one key of a map of n keys and takes the delta,
 // as a replicating application does after each write. The time per op stays
 // flat from 1k to 100k keys: the update costs O(1) map operations plus one
@@ -34,15 +57,19 @@ func BenchmarkMapUpdate(b *testing.B) {
 	for _, n := range sizes {
 		b.Run(fmt.Sprintf("keys=%d", n), func(b *testing.B) {
 			m := filledPNMap(b, "a", n, 0)
+			var cpu cpuMeter
 			b.ReportAllocs()
 			b.ResetTimer()
+			cpu.start()
 			for i := 0; i < b.N; i++ {
 				if err := m.Update(benchKey(i%n), inc(1)); err != nil {
 					b.Fatal(err)
 				}
 				m.TakeDelta()
 			}
+			cpu.stop()
 			b.StopTimer()
+			cpu.report(b)
 			if err := m.Update(benchKey(n/2), inc(1)); err != nil {
 				b.Fatal(err)
 			}
@@ -71,8 +98,10 @@ func BenchmarkMapApplyDelta(b *testing.B) {
 				d, _ := a.TakeDelta()
 				deltas = append(deltas, d)
 			}
+			var cpu cpuMeter
 			b.ReportAllocs()
 			b.ResetTimer()
+			cpu.start()
 			for i := 0; i < b.N; i++ {
 				// Re-merging a delta already seen is the idempotent case;
 				// the first len(deltas) iterations apply new ones.
@@ -80,6 +109,8 @@ func BenchmarkMapApplyDelta(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
+			cpu.stop()
+			cpu.report(b)
 		})
 	}
 }
@@ -119,14 +150,18 @@ func BenchmarkMapMerge10k(b *testing.B) {
 }
 
 func benchMerge(b *testing.B, x, y *pnMap) {
+	var cpu cpuMeter
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
 		c := x.Clone()
 		b.StartTimer()
+		cpu.start()
 		if err := c.Merge(y); err != nil {
 			b.Fatal(err)
 		}
+		cpu.stop()
 	}
+	cpu.report(b)
 }

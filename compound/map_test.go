@@ -496,3 +496,27 @@ func TestMapMVReAddConcurrentWrite(t *testing.T) {
 	v, _ = a.Get("k")
 	assert.ElementsMatch(t, []string{"y", "z"}, v.Value())
 }
+
+// TestMapUpdateAllocsIndependentOfSize: an update (with its delta) allocates
+// the same in a 1,000-key map as in a 50,000-key map, a check of the O(1)
+// cost that does not depend on timing.
+func TestMapUpdateAllocsIndependentOfSize(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a 50,000-key map")
+	}
+	allocs := func(n int) float64 {
+		m := newPNMap("a")
+		for i := range n {
+			require.NoError(t, m.Update(fmt.Sprintf("key%07d", i), inc(1)))
+		}
+		m.TakeDelta()
+		i := 0
+		return testing.AllocsPerRun(200, func() {
+			_ = m.Update(fmt.Sprintf("key%07d", i%n), inc(1))
+			m.TakeDelta()
+			i++
+		})
+	}
+	small, large := allocs(1000), allocs(50_000)
+	assert.Equal(t, small, large, "allocations per update: %v at 1k keys, %v at 50k keys", small, large)
+}
