@@ -264,8 +264,8 @@ func (n *Node) Addr() string {
 // Members returns the names of the cluster's live members, this node
 // included, in sorted order.
 func (n *Node) Members() []string {
-	var names []string
-	for _, m := range n.ml.Members() {
+	names := []string{n.cfg.Name}
+	for _, m := range n.livePeers() {
 		names = append(names, m.Name)
 	}
 	slices.Sort(names)
@@ -433,16 +433,17 @@ func (n *Node) notify(key string, s crdt.State) {
 	}
 }
 
-// merge folds a state or delta received from another node into key. It
-// returns whether the node's state changed.
-func (n *Node) merge(key string, data []byte) (bool, error) {
-	if err := store.ValidateKey(key); err != nil {
-		return false, err
-	}
-	remote, err := n.codec.Unmarshal(data, n.replica)
-	if err != nil {
-		return false, err
-	}
+// incoming is a received state or delta for one key, with the message that
+// carried it.
+type incoming struct {
+	state crdt.State
+	msg   []byte
+}
+
+// mergeIncoming folds the states received for key into the node's state: it
+// joins them, merge-writes the join into the backend once, and installs the
+// result. It returns whether the node's state changed.
+func (n *Node) mergeIncoming(key string, in []incoming) (bool, error) {
 	unlock := n.lockKey(key)
 	defer unlock()
 
@@ -454,12 +455,18 @@ func (n *Node) merge(key string, data []byte) (bool, error) {
 	}
 	n.mu.RUnlock()
 	if !exists {
-		next, err = n.emptyLike(remote)
-		if err != nil {
+		var err error
+		if next, err = n.emptyLike(in[0].state); err != nil {
 			return false, err
 		}
 	}
-	if err := next.MergeState(remote); err != nil {
+	join := in[0].state
+	for _, x := range in[1:] {
+		if err := join.MergeState(x.state); err != nil {
+			return false, err
+		}
+	}
+	if err := next.MergeState(join); err != nil {
 		return false, err
 	}
 	full, err := n.codec.Marshal(next)
@@ -471,7 +478,7 @@ func (n *Node) merge(key string, data []byte) (bool, error) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), n.cfg.WriteTimeout)
 	defer cancel()
-	if _, err := n.store.MergeWrite(ctx, dataPrefix+key, remote); err != nil {
+	if _, err := n.store.MergeWrite(ctx, dataPrefix+key, join); err != nil {
 		n.stats.storeErrors.Add(1)
 		return false, err
 	}
@@ -522,52 +529,104 @@ func (n *Node) stopLoop() {
 	n.wg.Wait()
 }
 
-// mergeLoop merges received messages one at a time, off memberlist's
-// goroutines.
+// maxBatch is how many received messages the merge loop takes at once.
+const maxBatch = 256
+
+// mergeLoop merges received messages off memberlist's goroutines, in
+// batches: all the states a batch holds for one key cost one merge-write.
 func (n *Node) mergeLoop() {
 	defer n.wg.Done()
+	batch := make([][]byte, 0, maxBatch)
 	for {
 		select {
 		case <-n.done:
 			return
 		case msg := <-n.inbox:
-			n.handle(msg)
+			batch = append(batch[:0], msg)
+		more:
+			for len(batch) < maxBatch {
+				select {
+				case m := <-n.inbox:
+					batch = append(batch, m)
+				default:
+					break more
+				}
+			}
+			n.handleBatch(batch)
 		}
 	}
 }
 
-func (n *Node) handle(msg []byte) {
-	if len(msg) == 0 {
-		n.stats.dropped(ErrBadMessage)
-		return
+func (n *Node) handleBatch(batch [][]byte) {
+	byKey := map[string][]incoming{}
+	var order []string
+	var digests []digestsMsg
+	for _, msg := range batch {
+		if len(msg) == 0 {
+			n.stats.dropped(ErrBadMessage)
+			continue
+		}
+		switch msg[0] {
+		case msgDelta, msgState:
+			kp, err := decodeKeyPayload(msg[1:], store.MaxKeyLen)
+			if err == nil {
+				err = store.ValidateKey(kp.key)
+			}
+			if err != nil {
+				n.stats.dropped(fmt.Errorf("%w: %w", ErrBadMessage, err))
+				continue
+			}
+			remote, err := n.codec.Unmarshal(kp.payload, n.replica)
+			if err != nil {
+				n.stats.dropped(err)
+				continue
+			}
+			if cur, ok := n.Get(kp.key); ok && cur.TypeName() != remote.TypeName() {
+				n.stats.dropped(fmt.Errorf("%w: key %q holds %s, received %s", crdt.ErrTypeMismatch, kp.key, cur.TypeName(), remote.TypeName()))
+				continue
+			}
+			if len(byKey[kp.key]) > 0 && byKey[kp.key][0].state.TypeName() != remote.TypeName() {
+				n.stats.dropped(crdt.ErrTypeMismatch)
+				continue
+			}
+			if _, seen := byKey[kp.key]; !seen {
+				order = append(order, kp.key)
+			}
+			byKey[kp.key] = append(byKey[kp.key], incoming{state: remote, msg: msg})
+		case msgDigests:
+			d, err := decodeDigests(msg[1:], store.MaxKeyLen)
+			if err != nil {
+				n.stats.dropped(err)
+				continue
+			}
+			digests = append(digests, d)
+		default:
+			n.stats.dropped(ErrBadMessage)
+		}
 	}
-	switch msg[0] {
-	case msgDelta, msgState:
-		kp, err := decodeKeyPayload(msg[1:], store.MaxKeyLen)
+	for _, key := range order {
+		in := byKey[key]
+		changed, err := n.mergeIncoming(key, in)
 		if err != nil {
-			n.stats.dropped(err)
-			return
+			for range in {
+				n.stats.dropped(err)
+			}
+			continue
 		}
-		changed, err := n.merge(kp.key, kp.payload)
-		if err != nil {
-			n.stats.dropped(err)
-			return
+		n.stats.merged.Add(uint64(len(in)))
+		if !changed {
+			continue
 		}
-		n.stats.merged.Add(1)
-		if changed && msg[0] == msgDelta {
-			// Pass news on: gossip reaches the whole cluster even when the
-			// writer's own retransmissions miss some nodes.
-			n.broadcast(msg)
+		// Pass news on: gossip reaches the whole cluster even when the
+		// writer's own retransmissions miss some nodes.
+		for _, x := range in {
+			if x.msg[0] == msgDelta {
+				n.broadcast(x.msg)
+			}
 		}
-	case msgDigests:
-		d, err := decodeDigests(msg[1:], store.MaxKeyLen)
-		if err != nil {
-			n.stats.dropped(err)
-			return
-		}
+	}
+	for _, d := range digests {
 		n.answerDigests(d)
-	default:
-		n.stats.dropped(ErrBadMessage)
 	}
 }
 
@@ -611,15 +670,6 @@ func (n *Node) answerDigests(d digestsMsg) {
 	}
 }
 
-func (n *Node) member(name string) *memberlist.Node {
-	for _, m := range n.ml.Members() {
-		if m.Name == name {
-			return m
-		}
-	}
-	return nil
-}
-
 // broadcast queues msg for gossip, or sends it over TCP to every member when
 // it is too large for a gossip packet: memberlist's queue would otherwise skip
 // it silently forever.
@@ -629,10 +679,7 @@ func (n *Node) broadcast(msg []byte) {
 		return
 	}
 	n.stats.oversized.Add(1)
-	for _, m := range n.ml.Members() {
-		if m.Name == n.cfg.Name {
-			continue
-		}
+	for _, m := range n.livePeers() {
 		if err := n.ml.SendReliable(m, msg); err != nil {
 			n.stats.sendErrors.Add(1)
 			continue
@@ -705,6 +752,12 @@ func (d *delegate) MergeRemoteState(buf []byte, join bool) {
 		return
 	}
 	if p.from == n.cfg.Name {
+		return
+	}
+	if len(n.inbox) > cap(n.inbox)/8 {
+		// Received deltas are still waiting to be merged; comparing now
+		// would ship full states for differences those deltas repair.
+		n.stats.antiEntropySkipped.Add(1)
 		return
 	}
 	msg := digestsMsg{from: n.cfg.Name}

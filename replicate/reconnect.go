@@ -2,6 +2,7 @@ package replicate
 
 import (
 	"net"
+	"slices"
 	"strconv"
 	"time"
 
@@ -19,8 +20,11 @@ func (e *events) NotifyJoin(m *memberlist.Node) {
 	if m.Name == n.cfg.Name {
 		return
 	}
+	// memberlist calls this under its lock and later mutates m in place:
+	// keep a copy, never m.
+	node := memberlist.Node{Name: m.Name, Addr: slices.Clone(m.Addr), Port: m.Port}
 	n.peersMu.Lock()
-	n.peers[m.Name] = peer{addr: net.JoinHostPort(m.Addr.String(), strconv.Itoa(int(m.Port)))}
+	n.peers[m.Name] = peer{node: node, addr: net.JoinHostPort(m.Addr.String(), strconv.Itoa(int(m.Port)))}
 	n.peersMu.Unlock()
 }
 
@@ -41,6 +45,7 @@ func (e *events) NotifyLeave(m *memberlist.Node) {
 func (e *events) NotifyUpdate(m *memberlist.Node) { e.NotifyJoin(m) }
 
 type peer struct {
+	node     memberlist.Node // a private copy, safe to read at any time
 	addr     string
 	failedAt time.Time // zero while the peer is alive
 }
@@ -76,4 +81,30 @@ func (n *Node) reconnectLoop() {
 			}
 		}
 	}
+}
+
+// member returns a copy of the live member called name, or nil.
+func (n *Node) member(name string) *memberlist.Node {
+	n.peersMu.Lock()
+	defer n.peersMu.Unlock()
+	p, ok := n.peers[name]
+	if !ok || !p.failedAt.IsZero() {
+		return nil
+	}
+	node := p.node
+	return &node
+}
+
+// livePeers returns copies of every live member but this node.
+func (n *Node) livePeers() []*memberlist.Node {
+	n.peersMu.Lock()
+	defer n.peersMu.Unlock()
+	var out []*memberlist.Node
+	for _, p := range n.peers {
+		if p.failedAt.IsZero() {
+			node := p.node
+			out = append(out, &node)
+		}
+	}
+	return out
 }

@@ -47,6 +47,9 @@ type Stats struct {
 	// carried. StoreErrors counts received states the backend refused.
 	SendErrors  uint64
 	StoreErrors uint64
+	// AntiEntropySkipped counts push/pull rounds not acted on because
+	// received messages were still waiting to be merged.
+	AntiEntropySkipped uint64
 	// Reconnects counts successful joins of members that had failed.
 	Reconnects uint64
 	// CorruptAtStart is the number of stored records that did not decode
@@ -58,7 +61,7 @@ type counters struct {
 	localUpdates, deltaBytesSent, fullStateBytes, statesSent, stateBytesSent atomic.Uint64
 	digestBytesSent, oversized, received, merged                             atomic.Uint64
 	malformed, invalid, unknownType, typeClash, inboxFull                    atomic.Uint64
-	sendErrors, storeErrors, corruptAtStart, reconnects                      atomic.Uint64
+	sendErrors, storeErrors, corruptAtStart, reconnects, antiEntropySkipped  atomic.Uint64
 }
 
 func (c *counters) dropped(err error) {
@@ -85,7 +88,7 @@ func (n *Node) Stats() Stats {
 		DroppedMalformed: c.malformed.Load(), DroppedInvalid: c.invalid.Load(),
 		DroppedUnknownType: c.unknownType.Load(), DroppedTypeClash: c.typeClash.Load(),
 		DroppedInboxFull: c.inboxFull.Load(), SendErrors: c.sendErrors.Load(),
-		StoreErrors: c.storeErrors.Load(), CorruptAtStart: c.corruptAtStart.Load(), Reconnects: c.reconnects.Load(),
+		StoreErrors: c.storeErrors.Load(), CorruptAtStart: c.corruptAtStart.Load(), Reconnects: c.reconnects.Load(), AntiEntropySkipped: c.antiEntropySkipped.Load(),
 	}
 }
 
