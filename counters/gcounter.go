@@ -1,9 +1,9 @@
 package counters
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
-	"maps"
 	"math"
 	"math/big"
 	"math/bits"
@@ -50,11 +50,11 @@ const GCounterTypeName = "counters.GCounter"
 // merged and loaded, but Inc fails with [crdt.ErrNoReplica].
 type GCounter struct {
 	replica crdt.ReplicaID
-	counts  map[crdt.ReplicaID]uint64
-	// order lists the keys of counts in sorted order. Writers keep it up to
-	// date (a new replica is rare), so that encoding needs no sort and
-	// readers change nothing.
-	order []crdt.ReplicaID
+	// ids are the replicas with a non-zero count, sorted; ns[i] is the
+	// count of ids[i]. Sorted slices make merge a merge-join and encoding a
+	// copy, with no hashing; a new replica, the only insertion, is rare.
+	ids   []crdt.ReplicaID
+	ns    []uint64
 	delta *GCounter
 }
 
@@ -70,7 +70,7 @@ func init() {
 
 // NewGCounter returns a zero counter bound to replica.
 func NewGCounter(replica crdt.ReplicaID) *GCounter {
-	return &GCounter{replica: replica, counts: make(map[crdt.ReplicaID]uint64)}
+	return &GCounter{replica: replica}
 }
 
 // Replica returns the replica the counter is bound to.
@@ -87,33 +87,38 @@ func (c *GCounter) Inc(n uint64) error {
 	if n == 0 {
 		return nil
 	}
-	old := c.counts[c.replica]
+	old := c.Count(c.replica)
 	sum, carry := bits.Add64(old, n, 0)
 	if carry != 0 {
 		return fmt.Errorf("%w: replica %q holds %d, adding %d", ErrOverflow, c.replica, old, n)
 	}
 	c.set(c.replica, sum)
 	if c.delta == nil {
-		c.delta = &GCounter{replica: c.replica, counts: make(map[crdt.ReplicaID]uint64, 1)}
+		c.delta = &GCounter{replica: c.replica}
 	}
 	c.delta.set(c.replica, sum)
 	return nil
 }
 
+// set sets the count of r to n > 0.
 func (c *GCounter) set(r crdt.ReplicaID, n uint64) {
-	if c.counts == nil {
-		c.counts = make(map[crdt.ReplicaID]uint64)
+	i, ok := slices.BinarySearch(c.ids, r)
+	if ok {
+		c.ns[i] = n
+		return
 	}
-	if _, ok := c.counts[r]; !ok {
-		i, _ := slices.BinarySearch(c.order, r)
-		c.order = slices.Insert(c.order, i, r)
-	}
-	c.counts[r] = n
+	c.ids = slices.Insert(c.ids, i, r)
+	c.ns = slices.Insert(c.ns, i, n)
 }
 
 // Count returns the count of replica r: the increments r made that this
 // state has seen.
-func (c *GCounter) Count(r crdt.ReplicaID) uint64 { return c.counts[r] }
+func (c *GCounter) Count(r crdt.ReplicaID) uint64 {
+	if i, ok := slices.BinarySearch(c.ids, r); ok {
+		return c.ns[i]
+	}
+	return 0
+}
 
 // Value returns the sum of all replicas' counts, or math.MaxUint64 if the sum
 // exceeds it; see [GCounter.Big] for the exact sum.
@@ -134,7 +139,7 @@ func (c *GCounter) Big() *big.Int {
 // sum128 returns the sum of the counts as a 128-bit number. A map holds far
 // fewer than 2^64 entries, so it cannot overflow.
 func (c *GCounter) sum128() (hi, lo uint64) {
-	for _, n := range c.counts {
+	for _, n := range c.ns {
 		var carry uint64
 		lo, carry = bits.Add64(lo, n, 0)
 		hi += carry
@@ -154,22 +159,51 @@ func (c *GCounter) Merge(other *GCounter) error {
 	if other == nil {
 		return nil
 	}
-	for r, n := range other.counts {
-		if n > c.counts[r] {
-			c.set(r, n)
+	// First pass: raise the counts of replicas both know, in place, and
+	// count the replicas only other knows.
+	fresh := 0
+	for i, j := 0, 0; j < len(other.ids); {
+		switch {
+		case i < len(c.ids) && c.ids[i] < other.ids[j]:
+			i++
+		case i < len(c.ids) && c.ids[i] == other.ids[j]:
+			c.ns[i] = max(c.ns[i], other.ns[j])
+			i++
+			j++
+		default:
+			fresh++
+			j++
 		}
 	}
+	if fresh == 0 {
+		return nil
+	}
+	// Second pass: interleave the new replicas.
+	ids := make([]crdt.ReplicaID, 0, len(c.ids)+fresh)
+	ns := make([]uint64, 0, len(c.ids)+fresh)
+	i, j := 0, 0
+	for i < len(c.ids) || j < len(other.ids) {
+		switch {
+		case j == len(other.ids) || (i < len(c.ids) && c.ids[i] < other.ids[j]):
+			ids, ns = append(ids, c.ids[i]), append(ns, c.ns[i])
+			i++
+		case i == len(c.ids) || other.ids[j] < c.ids[i]:
+			ids, ns = append(ids, other.ids[j]), append(ns, other.ns[j])
+			j++
+		default: // equal, already raised
+			ids, ns = append(ids, c.ids[i]), append(ns, c.ns[i])
+			i++
+			j++
+		}
+	}
+	c.ids, c.ns = ids, ns
 	return nil
 }
 
 // Clone returns a deep copy bound to the same replica, without the pending
 // delta.
 func (c *GCounter) Clone() *GCounter {
-	counts := maps.Clone(c.counts)
-	if counts == nil {
-		counts = make(map[crdt.ReplicaID]uint64)
-	}
-	return &GCounter{replica: c.replica, counts: counts, order: slices.Clone(c.order)}
+	return &GCounter{replica: c.replica, ids: slices.Clone(c.ids), ns: slices.Clone(c.ns)}
 }
 
 // TakeDelta returns the join of the deltas of the increments since the last
@@ -215,11 +249,9 @@ type countEntry struct {
 func (c *GCounter) Payload() any { return c.payload() }
 
 func (c *GCounter) payload() *gcounterPayload {
-	entries := make([]countEntry, 0, len(c.order))
-	for _, r := range c.order {
-		if n := c.counts[r]; n != 0 {
-			entries = append(entries, countEntry{N: n, R: r})
-		}
+	entries := make([]countEntry, len(c.ids))
+	for i, r := range c.ids {
+		entries[i] = countEntry{N: c.ns[i], R: r}
 	}
 	return &gcounterPayload{Counts: entries}
 }
@@ -232,41 +264,51 @@ func (c *GCounter) LoadPayload(data []byte) error {
 	if err := payload.DecodeStrict(data, &p); err != nil {
 		return err
 	}
-	counts, order, err := p.counts("counts")
+	ids, ns, err := p.counts("counts")
 	if err != nil {
 		return err
 	}
-	c.counts, c.order, c.delta = counts, order, nil
+	c.ids, c.ns, c.delta = ids, ns, nil
 	return nil
 }
 
-// counts validates the entries of a payload, field, and returns them as a
-// map and the sorted list of its keys.
-func (p *gcounterPayload) counts(field string) (map[crdt.ReplicaID]uint64, []crdt.ReplicaID, error) {
+// counts validates the entries of a payload, field, and returns them as
+// sorted replica ids and their counts.
+func (p *gcounterPayload) counts(field string) ([]crdt.ReplicaID, []uint64, error) {
 	if p.Counts == nil {
 		return nil, nil, payload.Invalidf(field, "missing (an empty counter has [])")
 	}
-	m := make(map[crdt.ReplicaID]uint64, len(p.Counts))
-	order := make([]crdt.ReplicaID, len(p.Counts))
+	es := p.Counts
 	sorted := true
-	for i, e := range p.Counts {
+	for i, e := range es {
 		switch {
 		case e.R == "":
 			return nil, nil, payload.Invalidf(payload.Index(field, i)+".r", "empty replica id")
 		case e.N == 0:
 			return nil, nil, payload.Invalidf(payload.Index(field, i)+".n", "zero count (zero counts are left out)")
-		}
-		if _, dup := m[e.R]; dup {
+		case i > 0 && es[i-1].R == e.R:
 			return nil, nil, payload.Invalidf(payload.Index(field, i)+".r", "duplicate replica id %q", e.R)
-		}
-		m[e.R] = e.N
-		order[i] = e.R
-		if i > 0 && order[i-1] > e.R {
+		case i > 0 && es[i-1].R > e.R:
 			sorted = false
 		}
 	}
 	if !sorted {
-		slices.Sort(order)
+		// Entries out of order: find a duplicate by its first repetition,
+		// then sort a copy.
+		seen := make(map[crdt.ReplicaID]struct{}, len(es))
+		for i, e := range es {
+			if _, dup := seen[e.R]; dup {
+				return nil, nil, payload.Invalidf(payload.Index(field, i)+".r", "duplicate replica id %q", e.R)
+			}
+			seen[e.R] = struct{}{}
+		}
+		es = slices.Clone(es)
+		slices.SortFunc(es, func(a, b countEntry) int { return cmp.Compare(a.R, b.R) })
 	}
-	return m, order, nil
+	ids := make([]crdt.ReplicaID, len(es))
+	ns := make([]uint64, len(es))
+	for i, e := range es {
+		ids[i], ns[i] = e.R, e.N
+	}
+	return ids, ns, nil
 }

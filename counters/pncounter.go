@@ -195,16 +195,16 @@ func (c *PNCounter) LoadPayload(data []byte) error {
 	if pl.P == nil {
 		return payload.Invalidf("p", "missing")
 	}
-	n, nOrder, err := pl.N.counts("counts")
+	nIDs, nNs, err := pl.N.counts("counts")
 	if err != nil {
 		return payload.InField("n", err)
 	}
-	p, pOrder, err := pl.P.counts("counts")
+	pIDs, pNs, err := pl.P.counts("counts")
 	if err != nil {
 		return payload.InField("p", err)
 	}
-	c.p.counts, c.p.order = p, pOrder
-	c.n.counts, c.n.order = n, nOrder
+	c.p.ids, c.p.ns = pIDs, pNs
+	c.n.ids, c.n.ns = nIDs, nNs
 	c.delta = nil
 	return nil
 }
