@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -218,6 +219,8 @@ func TestContextDecodeRejects(t *testing.T) {
 		{`{"cloud":[{"n":1,"r":"b"}],"vv":[]}`, "cloud[0]", "directly follows"},
 		{`{"cloud":[{"n":5,"r":"a"},{"n":5,"r":"a"}],"vv":[]}`, "cloud[1]", "listed twice"},
 		{`{"cloud":[{"n":0,"r":"a"}],"vv":[]}`, "cloud[0].n", "counter 0"},
+		{`{"cloud":[]}`, "vv", "missing"},
+		{`{"cloud":null,"vv":[]}`, "cloud", "missing"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.in, func(t *testing.T) {
@@ -416,4 +419,47 @@ func TestDotString(t *testing.T) {
 	assert.True(t, Dot{}.IsZero())
 	assert.Equal(t, -1, dot("a", 9).Compare(dot("b", 1)))
 	assert.Equal(t, -1, dot("a", 2).Compare(dot("a", 10)))
+}
+
+// DotChecker against a plain map: same verdicts, whatever the budget.
+func TestDotCheckerMatchesOracle(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		ctx, oc := build(rapid.SliceOf(genDot()).Draw(t, "ctx"))
+		dots := rapid.SliceOf(genDot()).Draw(t, "dots")
+		chk := NewDotChecker(ctx, rapid.IntRange(-64, 3).Draw(t, "n"))
+		if rapid.Bool().Draw(t, "tiny budget") {
+			chk.budget = uint64(rapid.IntRange(0, 12).Draw(t, "budget"))
+		}
+		used := oracle{}
+		for _, d := range dots {
+			err := chk.Check(d)
+			switch {
+			case !oc[d]:
+				if err == nil || !strings.Contains(err.Error(), "beyond") {
+					t.Fatalf("Check(%s) = %v, want beyond context", d, err)
+				}
+			case used[d]:
+				if err == nil || !strings.Contains(err.Error(), "twice") {
+					t.Fatalf("Check(%s) = %v, want listed twice", d, err)
+				}
+			default:
+				if err != nil {
+					t.Fatalf("Check(%s) = %v", d, err)
+				}
+				used[d] = true
+			}
+		}
+	})
+}
+
+func TestDotCheckerInvalidDot(t *testing.T) {
+	chk := NewDotChecker(NewContext(dot("a", 1)), 1)
+	var fe *payload.FieldError
+	err := chk.Check(Dot{Replica: "a"})
+	require.True(t, errors.As(err, &fe))
+	assert.Equal(t, "n", fe.Field)
+	err = payload.InField("dots[0]", chk.Check(dot("a", 2)))
+	require.True(t, errors.As(err, &fe))
+	assert.Equal(t, "dots[0]", fe.Field)
+	assert.ErrorIs(t, err, payload.ErrInvalid)
 }

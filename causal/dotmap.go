@@ -49,6 +49,18 @@ func (m *DotMap[K]) Set(k K, dots DotSet) {
 	m.m[k] = dots
 }
 
+// Put makes dots, which must not be empty, the dots of k, and reports
+// whether k was absent before. Decoders use it to insert and detect a
+// duplicate key with one map operation.
+func (m *DotMap[K]) Put(k K, dots DotSet) (added bool) {
+	if m.m == nil {
+		m.m = make(map[K]DotSet)
+	}
+	n := len(m.m)
+	m.m[k] = dots
+	return len(m.m) > n
+}
+
 // Delete removes k and returns the dots it had.
 func (m *DotMap[K]) Delete(k K) DotSet {
 	dots, ok := m.m[k]
@@ -95,25 +107,22 @@ func (m *DotMap[K]) Equal(o *DotMap[K]) bool {
 //	m.Join(ca, o, co)
 //	ca.Merge(co)
 //
-// Nothing of o is kept. The cost is O(len(m) + len(o)) map operations; a
-// key present only in m costs one context lookup unless co has seen its dot.
+// Nothing of o is kept. The cost is one pass over m with a context lookup
+// per dot, and one map lookup per key of o; only when co shows that o
+// removed keys that m holds does a second pass over m look them up in o.
 func (m *DotMap[K]) Join(ca *Context, o *DotMap[K], co *Context) {
 	if o == m || len(o.m) == 0 && co.IsEmpty() {
 		return
 	}
-	// Keys only in m keep the dots that co has not seen: co saw a dot that
-	// o does not hold, so o removed it.
-	for k, s := range m.m {
-		if s.more == nil && !co.Contains(s.one) {
-			continue // survives whatever o holds for k
-		}
-		if _, ok := o.m[k]; ok {
-			continue // joined below
-		}
-		if t := s.Without(co); t.IsEmpty() {
-			delete(m.m, k)
-		} else if t.more == nil || len(t.more) != len(s.more) {
-			m.m[k] = t
+	la, lo := newLookup(ca), newLookup(co)
+
+	// A key of m whose dots co has not seen survives whatever o holds.
+	// Count the others: each is either in o too (joined below) or was
+	// removed by o.
+	seen := 0
+	for _, s := range m.m {
+		if s.anyIn(lo) {
+			seen++
 		}
 	}
 	if m.m == nil {
@@ -122,18 +131,40 @@ func (m *DotMap[K]) Join(ca *Context, o *DotMap[K], co *Context) {
 	for k, t := range o.m {
 		s, ok := m.m[k]
 		if !ok {
-			if u := t.Without(ca); !u.IsEmpty() {
+			if u := t.without(la); !u.IsEmpty() {
 				m.m[k] = u.clone()
 			}
 			continue
 		}
 		if s.more == nil && t.more == nil && s.one == t.one {
-			continue // the common case: both sides hold the same add
+			seen-- // the common case: both sides hold the same add
+			continue
 		}
-		if u := Join(s, ca, t, co); u.IsEmpty() {
+		if s.anyIn(lo) {
+			seen--
+		}
+		if u := join(s, la, t, lo); u.IsEmpty() {
 			delete(m.m, k)
 		} else {
-			m.m[k] = u // Join shares no storage with t
+			m.m[k] = u // join shares no storage with t
+		}
+	}
+	if seen == 0 {
+		return
+	}
+	// Keys only in m that o removed: drop the dots co has seen. Keys
+	// that came from o or were joined above are in o and are skipped.
+	for k, s := range m.m {
+		if !s.anyIn(lo) {
+			continue
+		}
+		if _, ok := o.m[k]; ok {
+			continue
+		}
+		if t := s.without(lo); t.IsEmpty() {
+			delete(m.m, k)
+		} else {
+			m.m[k] = t
 		}
 	}
 }

@@ -13,7 +13,7 @@ import (
 // copied freely. The zero DotSet is empty.
 type DotSet struct {
 	one  Dot   // the only dot, when more is nil (zero when the set is empty)
-	more []Dot // all dots in Dot.Compare order when there are two or more; never written after construction
+	more *[]Dot // all dots in Dot.Compare order when there are two or more; never written after construction
 }
 
 // DotSetOf returns the set of the given dots, which must be valid. The
@@ -43,13 +43,13 @@ func fromSorted(s []Dot) DotSet {
 	case 1:
 		return DotSet{one: s[0]}
 	}
-	return DotSet{more: s}
+	return DotSet{more: &s}
 }
 
 // Len returns the number of dots in s.
 func (s DotSet) Len() int {
 	if s.more != nil {
-		return len(s.more)
+		return len(*s.more)
 	}
 	if s.one.Counter != 0 {
 		return 1
@@ -65,7 +65,7 @@ func (s DotSet) Contains(d Dot) bool {
 	if s.more == nil {
 		return s.one.Counter != 0 && s.one == d
 	}
-	for _, e := range s.more {
+	for _, e := range *s.more {
 		if e == d {
 			return true
 		}
@@ -82,7 +82,7 @@ func (s DotSet) All() iter.Seq[Dot] {
 			}
 			return
 		}
-		for _, d := range s.more {
+		for _, d := range *s.more {
 			if !yield(d) {
 				return
 			}
@@ -99,7 +99,7 @@ func (s DotSet) AppendTo(dst []Dot) []Dot {
 		}
 		return dst
 	}
-	return append(dst, s.more...)
+	return append(dst, (*s.more)...)
 }
 
 // Equal reports whether s and t hold the same dots.
@@ -107,7 +107,7 @@ func (s DotSet) Equal(t DotSet) bool {
 	if s.more == nil || t.more == nil {
 		return s.more == nil && t.more == nil && s.one == t.one
 	}
-	return slices.Equal(s.more, t.more)
+	return slices.Equal(*s.more, *t.more)
 }
 
 // Without returns the dots of s that c has not seen: what survives of an
@@ -119,29 +119,14 @@ func (s DotSet) Without(c *Context) DotSet {
 		}
 		return s
 	}
-	var keep []Dot
-	for i, d := range s.more {
-		if c.Contains(d) {
-			if keep == nil {
-				keep = make([]Dot, i, len(s.more)-1)
-				copy(keep, s.more[:i])
-			}
-			continue
-		}
-		if keep != nil {
-			keep = append(keep, d)
-		}
-	}
-	if keep == nil {
-		return s
-	}
-	return fromSorted(keep)
+	return s.without(newLookup(c))
 }
 
 // clone returns s with its own copy of any shared storage.
 func (s DotSet) clone() DotSet {
 	if s.more != nil {
-		s.more = slices.Clone(s.more)
+		c := slices.Clone(*s.more)
+		s.more = &c
 	}
 	return s
 }
@@ -157,23 +142,27 @@ func (s DotSet) clone() DotSet {
 // a dot that both sides hold is in both contexts, and dropping it would lose
 // an add that neither side removed.
 func Join(a DotSet, ca *Context, b DotSet, cb *Context) DotSet {
+	return join(a, newLookup(ca), b, newLookup(cb))
+}
+
+func join(a DotSet, ca *lookup, b DotSet, cb *lookup) DotSet {
 	if a.more == nil && b.more == nil {
 		switch {
 		case a.one == b.one:
 			return a
 		case a.one.Counter == 0:
-			return b.Without(ca)
+			return b.without(ca)
 		case b.one.Counter == 0:
-			return a.Without(cb)
+			return a.without(cb)
 		}
-		keepA := !cb.Contains(a.one)
-		keepB := !ca.Contains(b.one)
+		keepA := !cb.contains(a.one)
+		keepB := !ca.contains(b.one)
 		switch {
 		case keepA && keepB:
 			if a.one.Compare(b.one) > 0 {
-				return DotSet{more: []Dot{b.one, a.one}}
+				return DotSet{more: &[]Dot{b.one, a.one}}
 			}
-			return DotSet{more: []Dot{a.one, b.one}}
+			return DotSet{more: &[]Dot{a.one, b.one}}
 		case keepA:
 			return a
 		case keepB:
@@ -188,12 +177,12 @@ func Join(a DotSet, ca *Context, b DotSet, cb *Context) DotSet {
 	for i < len(as) || j < len(bs) {
 		switch {
 		case j == len(bs) || (i < len(as) && as[i].Compare(bs[j]) < 0):
-			if !cb.Contains(as[i]) {
+			if !cb.contains(as[i]) {
 				out = append(out, as[i])
 			}
 			i++
 		case i == len(as) || as[i].Compare(bs[j]) > 0:
-			if !ca.Contains(bs[j]) {
+			if !ca.contains(bs[j]) {
 				out = append(out, bs[j])
 			}
 			j++
@@ -203,7 +192,7 @@ func Join(a DotSet, ca *Context, b DotSet, cb *Context) DotSet {
 			j++
 		}
 	}
-	if a.more != nil && slices.Equal(out, a.more) {
+	if a.more != nil && slices.Equal(out, *a.more) {
 		return a
 	}
 	return fromSorted(out)

@@ -46,7 +46,7 @@ func (c *Context) wire() contextJSON {
 // rejects unknown fields, wrong JSON types and trailing data, and every
 // broken invariant, with errors that wrap payload.ErrInvalid and name the
 // field, such as "vv[1].n". It accepts the entries in any order but rejects
-// invalid dots, a replica listed twice in "vv", a cloud dot listed twice, a
+// a missing or null "vv" or "cloud", invalid dots, a replica listed twice in "vv", a cloud dot listed twice, a
 // cloud dot already covered by the vector, and a cloud dot that directly
 // follows its replica's vector entry (the compact form folds it into the
 // vector). On error c is unchanged.
@@ -69,6 +69,12 @@ func (c *Context) UnmarshalJSON(data []byte) error {
 }
 
 func (w *contextJSON) build() (*Context, error) {
+	switch {
+	case w.Cloud == nil:
+		return nil, invalidf("cloud", "missing (an empty cloud is [])")
+	case w.VV == nil:
+		return nil, invalidf("vv", "missing (an empty vector is [])")
+	}
 	c := new(Context)
 	if len(w.VV) > 0 {
 		c.vv = make(map[crdt.ReplicaID]uint64, len(w.VV))
