@@ -45,6 +45,35 @@ func SortElements[T comparable](xs []T) {
 	if len(xs) < 2 {
 		return
 	}
+	// Common element types sort without calling Compare, whose conversions
+	// to interfaces cost an allocation per comparison. slices.Sort orders
+	// these types exactly as cmp.Compare does (NaN first for floats).
+	switch s := any(xs).(type) {
+	case []string:
+		slices.Sort(s)
+		return
+	case []int:
+		slices.Sort(s)
+		return
+	case []int64:
+		slices.Sort(s)
+		return
+	case []int32:
+		slices.Sort(s)
+		return
+	case []uint64:
+		slices.Sort(s)
+		return
+	case []uint32:
+		slices.Sort(s)
+		return
+	case []uint:
+		slices.Sort(s)
+		return
+	case []float64:
+		slices.Sort(s)
+		return
+	}
 	if ordersByValue[T]() {
 		slices.SortFunc(xs, Compare[T])
 		return
