@@ -2,10 +2,12 @@ package sets
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"iter"
 	"reflect"
 	"slices"
+	"strings"
 
 	json "github.com/goccy/go-json"
 
@@ -64,7 +66,8 @@ import (
 //
 // with the context as in package causal and the elements sorted by
 // [payload.Compare], each with its dots sorted. Loading rejects a missing
-// context or elements array, duplicate elements, elements without dots,
+// context or elements array, missing, null or duplicate elements, elements
+// without dots,
 // invalid or duplicate dots, and dots beyond the causal context.
 //
 // Use [NewORSet]; the zero ORSet is empty but bound to no replica, so Add
@@ -261,16 +264,40 @@ type orsetWire[T comparable] struct {
 // Payload returns the canonical JSON form of the set (see [ORSet]). The value
 // shares the set's context and must not be kept after the set changes.
 func (s *ORSet[T]) Payload() any {
-	keys := s.Elements()
-	els := make([]orsetElement[T], len(keys))
-	dots := make([]causal.Dot, 0, len(keys))
-	for i, k := range keys {
-		ds, _ := s.elems.Get(k)
+	els := make([]orsetElement[T], 0, s.elems.Len())
+	dots := make([]causal.Dot, 0, s.elems.Len())
+	for k, ds := range s.elems.All() {
 		start := len(dots)
 		dots = ds.AppendTo(dots)
-		els[i] = orsetElement[T]{Dots: dots[start:len(dots):len(dots)], E: k}
+		els = append(els, orsetElement[T]{Dots: dots[start:len(dots):len(dots)], E: k})
 	}
+	sortORSetElements(els)
 	return &orsetPayload[T]{Context: &s.ctx, Elements: els}
+}
+
+// sortORSetElements sorts els by element in the order of payload.Compare.
+// Common element types sort the entries directly; others sort the elements
+// with payload.SortElements and then place the entries.
+func sortORSetElements[T comparable](els []orsetElement[T]) {
+	switch xs := any(els).(type) {
+	case []orsetElement[string]:
+		slices.SortFunc(xs, func(a, b orsetElement[string]) int { return strings.Compare(a.E, b.E) })
+	case []orsetElement[int]:
+		slices.SortFunc(xs, func(a, b orsetElement[int]) int { return cmp.Compare(a.E, b.E) })
+	case []orsetElement[int64]:
+		slices.SortFunc(xs, func(a, b orsetElement[int64]) int { return cmp.Compare(a.E, b.E) })
+	default:
+		keys := make([]T, len(els))
+		pos := make(map[T][]causal.Dot, len(els))
+		for i, el := range els {
+			keys[i] = el.E
+			pos[el.E] = el.Dots
+		}
+		payload.SortElements(keys)
+		for i, k := range keys {
+			els[i] = orsetElement[T]{Dots: pos[k], E: k}
+		}
+	}
 }
 
 // LoadPayload replaces the set with the one encoded in data, keeping its
@@ -286,6 +313,9 @@ func (s *ORSet[T]) LoadPayload(data []byte) error {
 	if w.Elements == nil {
 		return payload.Invalidf("elements", "missing (an empty set has [])")
 	}
+	if err := checkORSetZeroElement(data, w.Elements); err != nil {
+		return err
+	}
 	var ctx causal.Context
 	if err := ctx.UnmarshalJSON(w.Context); err != nil {
 		return payload.InField("context", err)
@@ -298,31 +328,51 @@ func (s *ORSet[T]) LoadPayload(data []byte) error {
 	return nil
 }
 
+// orsetNullable is orsetWire with the elements behind pointers, to tell a
+// missing or null element from the zero element.
+type orsetNullable[T comparable] struct {
+	Context  json.RawMessage `json:"context"`
+	Elements []struct {
+		Dots []causal.Dot `json:"dots"`
+		E    *T           `json:"e"`
+	} `json:"elements"`
+}
+
+// checkORSetZeroElement rejects a missing or null "e", which the decoder
+// turns into the zero element without a word. Since elements are unique, at
+// most one legitimate zero element exists; only then is data decoded again.
+func checkORSetZeroElement[T comparable](data []byte, els []orsetElement[T]) error {
+	var zero T
+	if !slices.ContainsFunc(els, func(el orsetElement[T]) bool { return el.E == zero }) {
+		return nil
+	}
+	var n orsetNullable[T]
+	if err := payload.DecodeStrict(data, &n); err != nil {
+		return err
+	}
+	for i, el := range n.Elements {
+		if el.E == nil {
+			return payload.Invalidf(payload.Index("elements", i)+".e", "missing or null")
+		}
+	}
+	return nil
+}
+
 func buildORSetElements[T comparable](ctx *causal.Context, els []orsetElement[T]) (causal.DotMap[T], error) {
 	elems := causal.NewDotMap[T](len(els))
-	seen := make(map[causal.Dot]struct{}, len(els))
+	check := causal.NewDotChecker(ctx, len(els))
 	for i, el := range els {
-		field := payload.Index("elements", i)
 		if len(el.Dots) == 0 {
-			return elems, payload.Invalidf(field+".dots", "no dots (an element without dots is absent)")
-		}
-		if elems.Has(el.E) {
-			return elems, payload.Invalidf(field+".e", "element listed twice")
+			return elems, payload.Invalidf(payload.Index("elements", i)+".dots", "no dots (an element without dots is absent)")
 		}
 		for j, d := range el.Dots {
-			df := payload.Index(field+".dots", j)
-			if err := d.Validate(); err != nil {
-				return elems, payload.InField(df, err)
+			if err := check.Check(d); err != nil {
+				return elems, payload.InField(payload.Index(payload.Index("elements", i)+".dots", j), err)
 			}
-			if !ctx.Contains(d) {
-				return elems, payload.Invalidf(df, "dot %s beyond its causal context", d)
-			}
-			if _, dup := seen[d]; dup {
-				return elems, payload.Invalidf(df, "dot %s listed twice (a dot names one add of one element)", d)
-			}
-			seen[d] = struct{}{}
 		}
-		elems.Set(el.E, causal.DotSetOf(el.Dots...))
+		if !elems.Put(el.E, causal.DotSetOf(el.Dots...)) {
+			return elems, payload.Invalidf(payload.Index("elements", i)+".e", "element listed twice")
+		}
 	}
 	return elems, nil
 }

@@ -373,6 +373,8 @@ func TestORSetLoadPayloadRejects(t *testing.T) {
 		{"duplicate dot", `{"context":` + ctx + `,"elements":[{"dots":[{"n":1,"r":"a"},{"n":1,"r":"a"}],"e":"x"}]}`, "elements[0].dots[1]", "listed twice"},
 		{"shared dot", `{"context":` + ctx + `,"elements":[{"dots":[{"n":1,"r":"a"}],"e":"x"},{"dots":[{"n":1,"r":"a"}],"e":"y"}]}`, "elements[1].dots[0]", "listed twice"},
 		{"zero counter", `{"context":` + ctx + `,"elements":[{"dots":[{"n":0,"r":"a"}],"e":"x"}]}`, "elements[0].dots[0].n", "counter 0"},
+		{"missing element", `{"context":` + ctx + `,"elements":[{"dots":[{"n":1,"r":"a"}]}]}`, "elements[0].e", "missing or null"},
+		{"null element", `{"context":` + ctx + `,"elements":[{"dots":[{"n":2,"r":"a"}],"e":"x"},{"dots":[{"n":1,"r":"a"}],"e":null}]}`, "elements[1].e", "missing or null"},
 		{"empty replica", `{"context":` + ctx + `,"elements":[{"dots":[{"n":1,"r":""}],"e":"x"}]}`, "elements[0].dots[0].r", "empty replica"},
 	}
 	for _, tc := range cases {
@@ -390,6 +392,11 @@ func TestORSetLoadPayloadRejects(t *testing.T) {
 			assert.Equal(t, before, encode(t, s), "receiver changed on error")
 		})
 	}
+	// The zero element itself is fine.
+	s := NewORSet[string]("me")
+	require.NoError(t, s.LoadPayload([]byte(`{"context":{"cloud":[],"vv":[{"n":1,"r":"a"}]},"elements":[{"dots":[{"n":1,"r":"a"}],"e":""}]}`)))
+	assert.Equal(t, []string{""}, s.Value())
+
 	// Shape errors from the JSON decoder.
 	for _, in := range []string{
 		`{"context":{"cloud":[],"vv":[]},"elements":[],"x":1}`,
