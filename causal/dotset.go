@@ -12,7 +12,7 @@ import (
 // DotSet is a value type; its methods never modify it, and values may be
 // copied freely. The zero DotSet is empty.
 type DotSet struct {
-	one  Dot   // the only dot, when more is nil (zero when the set is empty)
+	one  Dot    // the only dot, when more is nil (zero when the set is empty)
 	more *[]Dot // all dots in Dot.Compare order when there are two or more; never written after construction
 }
 
