@@ -35,7 +35,7 @@ func Example_orset() {
 	b := a.Clone()
 	_ = b.Merge(a) // b has seen a's add
 
-	a.Remove("milk") // a removes what it has seen...
+	a.Remove("milk")  // a removes what it has seen...
 	_ = b.Add("milk") // ...while b adds it again, concurrently
 
 	_ = a.Merge(b)
