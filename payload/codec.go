@@ -41,7 +41,8 @@ func (l Limits) maxDepth() int {
 }
 
 // Check returns an error wrapping [ErrTooLarge] or [ErrTooDeep] if data is
-// beyond the limits. It looks only at sizes and brackets, not at validity.
+// beyond the limits, or one wrapping [ErrInvalid] if an object in it repeats
+// a key. It looks at nothing else of validity.
 func (l Limits) Check(data []byte) error {
 	if max := l.maxBytes(); len(data) > max {
 		return fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, len(data), max)

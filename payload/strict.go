@@ -65,24 +65,61 @@ func probeFastStrict() bool {
 }
 
 // checkDepth returns an error wrapping ErrTooDeep if data nests arrays and
-// objects deeper than max. It skips strings and ignores everything else.
+// objects deeper than max, and one wrapping ErrInvalid if an object repeats a
+// key: parsers disagree on which of two equal keys wins, and a payload must
+// mean one thing to every reader. It looks at nothing else.
 func checkDepth(data []byte, max int) error {
-	depth := 0
+	// keys[d] holds the keys of the object open at depth d (nil for an
+	// array); expectKey tells whether the next string is a key.
+	var keys [][][]byte
+	expectKey := false
 	for i := 0; i < len(data); i++ {
-		switch data[i] {
+		switch c := data[i]; c {
 		case '"':
+			start := i + 1
+			escaped := false
 			for i++; i < len(data) && data[i] != '"'; i++ {
 				if data[i] == '\\' {
+					escaped = true
 					i++
 				}
 			}
+			if !expectKey || i >= len(data) {
+				continue
+			}
+			expectKey = false
+			key := data[start:i]
+			if escaped {
+				var s string
+				if err := json.Unmarshal(data[start-1:i+1], &s); err != nil {
+					continue // the decoder reports the syntax error
+				}
+				key = []byte(s)
+			}
+			d := len(keys) - 1
+			for _, k := range keys[d] {
+				if bytes.Equal(k, key) {
+					return Invalidf(string(key), "key appears twice in one object (byte %d)", start)
+				}
+			}
+			keys[d] = append(keys[d], key)
 		case '[', '{':
-			depth++
-			if depth > max {
+			if len(keys) >= max {
 				return fmt.Errorf("%w: deeper than %d levels at byte %d", ErrTooDeep, max, i)
 			}
+			if c == '{' {
+				keys = append(keys, [][]byte{})
+				expectKey = true
+			} else {
+				keys = append(keys, nil)
+			}
 		case ']', '}':
-			depth--
+			if len(keys) > 0 {
+				keys = keys[:len(keys)-1]
+			}
+			expectKey = false
+		case ',':
+			expectKey = len(keys) > 0 && keys[len(keys)-1] != nil
 		}
 	}
 	return nil
