@@ -431,3 +431,24 @@ func TestLWWSetLawsRealClock(t *testing.T) {
 		},
 	})
 }
+
+func TestLWWSetLawsStructElements(t *testing.T) {
+	crdttest.Check(t, crdttest.Spec[*sets.LWWSet[userElem], []userElem]{
+		New: func(r crdt.ReplicaID) *sets.LWWSet[userElem] {
+			return sets.NewLWWSetWithClock[userElem](crdt.NewClock(r, func() time.Time { return base }))
+		},
+		Mutate: func(t *rapid.T, _ crdt.ReplicaID, s *sets.LWWSet[userElem]) {
+			x := userElem{
+				Name: rapid.SampledFrom([]string{"al", "bo"}).Draw(t, "name"),
+				Age:  rapid.IntRange(9, 11).Draw(t, "age"),
+			}
+			op := s.Add
+			if rapid.Bool().Draw(t, "remove") {
+				op = s.Remove
+			}
+			if err := op(x); err != nil {
+				t.Fatal(err)
+			}
+		},
+	})
+}

@@ -252,3 +252,20 @@ func TestTwoPSetLaws(t *testing.T) {
 		},
 	})
 }
+
+func TestTwoPSetLawsStructElements(t *testing.T) {
+	crdttest.Check(t, crdttest.Spec[*sets.TwoPSet[userElem], []userElem]{
+		New: func(r crdt.ReplicaID) *sets.TwoPSet[userElem] { return sets.NewTwoPSet[userElem](r) },
+		Mutate: func(t *rapid.T, _ crdt.ReplicaID, s *sets.TwoPSet[userElem]) {
+			x := userElem{
+				Name: rapid.SampledFrom([]string{"al", "bo"}).Draw(t, "name"),
+				Age:  rapid.IntRange(9, 11).Draw(t, "age"),
+			}
+			if rapid.IntRange(0, 2).Draw(t, "op") == 0 {
+				s.Remove(x)
+			} else if err := s.Add(x); err != nil && !s.Removed(x) {
+				t.Fatalf("Add(%v): %v", x, err)
+			}
+		},
+	})
+}
