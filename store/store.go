@@ -130,7 +130,8 @@ func GetAs[S crdt.State](ctx context.Context, s *Store, key string) (S, error) {
 // processes sharing the backend, never lose an update. On any error nothing is
 // written: a stored record that does not decode (wraps [ErrCorrupt]), a record
 // of another type (wraps [crdt.ErrTypeMismatch]), a failed merge or encoding,
-// or the backend's error. Errors are [*KeyError]s naming key.
+// a merged state whose payload would exceed the codec's limits (wraps
+// payload.ErrTooLarge or payload.ErrTooDeep), or the backend's error. Errors are [*KeyError]s naming key.
 func (s *Store) MergeWrite(ctx context.Context, key string, state crdt.State) (crdt.State, error) {
 	const op = "merge-write"
 	if err := ValidateKey(key); err != nil {
@@ -169,6 +170,11 @@ func (s *Store) MergeWrite(ctx context.Context, key string, state crdt.State) (c
 		enc, err := s.codec.Marshal(cur)
 		if err != nil {
 			return nil, err
+		}
+		// A record beyond the limits could not be read back: refuse it
+		// rather than make the key unreadable.
+		if err := s.codec.Limits.Check(enc); err != nil {
+			return nil, fmt.Errorf("store: merged state: %w", err)
 		}
 		merged = cur
 		if exists && bytes.Equal(enc, old) {
