@@ -395,3 +395,21 @@ func TestCompactSizePrediction(t *testing.T) {
 		}
 	}
 }
+
+func TestTextSizePrediction(t *testing.T) {
+	stamps := append(churned(t, 16, 500), mustStamp(t, "{0; 18446744073709551615}"), NewStamp())
+	for _, s := range stamps {
+		j, _ := s.MarshalJSON()
+		if want := len(`{"id":,"event":}`) + idTextLen(s.id.p, 1) + eventTextLen(s.ev, 1); len(j) != want {
+			t.Fatalf("%v: JSON %d bytes, predicted %d", s, len(j), want)
+		}
+		if want := len("{; }") + idTextLen(s.id.p, 2) + eventTextLen(s.ev, 2); len(s.String()) != want {
+			t.Fatalf("%v: text %d bytes, predicted %d", s, len(s.String()), want)
+		}
+	}
+	for n, want := range map[uint64]int{0: 1, 9: 1, 10: 2, 99: 2, 100: 3, maxU64: 20} {
+		if decLen(n) != want {
+			t.Errorf("decLen(%d) = %d", n, decLen(n))
+		}
+	}
+}

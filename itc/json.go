@@ -32,17 +32,50 @@ func appendEventJSON(b []byte, e Event) []byte {
 	return append(b, ']')
 }
 
+// decLen returns the number of decimal digits of n.
+func decLen(n uint64) int {
+	d := 1
+	for n >= 10 {
+		n /= 10
+		d++
+	}
+	return d
+}
+
+// idTextLen returns the length of the JSON form of p; sep is the length of
+// the separator between children (1 for JSON, 2 for the text notation).
+func idTextLen(p *idNode, sep int) int {
+	if p == nil || p == idOne {
+		return 1
+	}
+	return 2 + sep + idTextLen(p.l, sep) + idTextLen(p.r, sep)
+}
+
+// eventTextLen is idTextLen for events.
+func eventTextLen(e Event, sep int) int {
+	n := decLen(e.n)
+	if e.k != nil {
+		n += 2 + 2*sep + eventTextLen(e.k.l, sep) + eventTextLen(e.k.r, sep)
+	}
+	return n
+}
+
 // MarshalJSON encodes the id as 0, 1 or a two-element array [l,r].
-func (i ID) MarshalJSON() ([]byte, error) { return appendIDJSON(nil, i.p), nil }
+func (i ID) MarshalJSON() ([]byte, error) {
+	return appendIDJSON(make([]byte, 0, idTextLen(i.p, 1)), i.p), nil
+}
 
 // MarshalJSON encodes the event as a number n or a three-element array
 // [n,l,r]. Counters are written as exact integers up to 2^64-1.
-func (e Event) MarshalJSON() ([]byte, error) { return appendEventJSON(nil, e), nil }
+func (e Event) MarshalJSON() ([]byte, error) {
+	return appendEventJSON(make([]byte, 0, eventTextLen(e, 1)), e), nil
+}
 
 // MarshalJSON encodes the stamp as {"id":...,"event":...}, in that key
 // order and without insignificant whitespace.
 func (s Stamp) MarshalJSON() ([]byte, error) {
-	b := append(make([]byte, 0, 24), `{"id":`...)
+	n := len(`{"id":,"event":}`) + idTextLen(s.id.p, 1) + eventTextLen(s.ev, 1)
+	b := append(make([]byte, 0, n), `{"id":`...)
 	b = appendIDJSON(b, s.id.p)
 	b = append(b, `,"event":`...)
 	b = appendEventJSON(b, s.ev)

@@ -6,16 +6,20 @@ import (
 )
 
 // String returns the id in libitc's notation, such as "(0, (1, 0))".
-func (i ID) String() string { return string(appendIDText(nil, i.p)) }
+func (i ID) String() string {
+	return string(appendIDText(make([]byte, 0, idTextLen(i.p, 2)), i.p))
+}
 
 // String returns the event in libitc's notation, such as "5" or
 // "(0, 1, (0, 0, 2))".
-func (e Event) String() string { return string(appendEventText(nil, e)) }
+func (e Event) String() string {
+	return string(appendEventText(make([]byte, 0, eventTextLen(e, 2)), e))
+}
 
 // String returns the stamp in libitc's notation, such as
 // "{(1, 0); (0, 1, 0)}".
 func (s Stamp) String() string {
-	b := append(make([]byte, 0, 16), '{')
+	b := append(make([]byte, 0, len("{; }")+idTextLen(s.id.p, 2)+eventTextLen(s.ev, 2)), '{')
 	b = appendIDText(b, s.id.p)
 	b = append(b, "; "...)
 	b = appendEventText(b, s.ev)
