@@ -143,3 +143,30 @@ func ExampleMap_payload() {
 	// {"state":{"context":{"cloud":[{"n":2,"r":"a"},{"n":3,"r":"a"}],"vv":[]},"entries":[{"key":"pears","values":[{"dot":{"n":3,"r":"a"},"value":{"n":{"counts":[]},"p":{"counts":[{"n":2,"r":"a"}]}}}]}]},"type":"compound.Map[string,counters.PNCounter]","version":1}
 	// {"state":{"context":{"cloud":[],"vv":[{"n":1,"r":"a"},{"n":1,"r":"b"}]},"entries":[]},"type":"compound.Map[string,counters.PNCounter]","version":1}
 }
+
+// A map of multi-value registers: concurrent writes of one key stay side by
+// side until a later write that has seen them both.
+func ExampleNewMVMap() {
+	compound.RegisterMVMap[string, string]()
+	ida := registers.SeedIdentity() // the first replica owns the whole id space
+	idb := ida.Fork()               // a second replica gets half of it
+
+	a := compound.NewMVMap[string, string]("a")
+	_ = a.Update("title", func(r *registers.MV[string]) error { return r.Set(ida, "Draft") })
+	data, _ := payload.Marshal(a)
+	b, _ := payload.UnmarshalAs[*compound.MVMap[string, string]](data, "b")
+
+	_ = a.Update("title", func(r *registers.MV[string]) error { return r.Set(ida, "Report") })
+	_ = b.Update("title", func(r *registers.MV[string]) error { return r.Set(idb, "Summary") })
+	_ = a.Merge(b)
+	t, _ := a.Get("title")
+	fmt.Println(t.Value())
+
+	_ = a.Update("title", func(r *registers.MV[string]) error { return r.Set(ida, "Final report") })
+	_ = b.Merge(a)
+	t, _ = b.Get("title")
+	fmt.Println(t.Value(), b.TypeName())
+	// Output:
+	// [Report Summary]
+	// [Final report] compound.Map[string,registers.MV[string]]
+}
