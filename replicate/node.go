@@ -378,7 +378,6 @@ func (n *Node) Update(ctx context.Context, key string, newState func(crdt.Replic
 	dp, err := n.codec.Marshal(delta)
 	if err == nil {
 		n.stats.localUpdates.Add(1)
-		n.stats.fullStateBytes.Add(uint64(len(full)))
 		n.broadcast(appendKeyPayload(msgDelta, key, dp))
 	}
 	n.notify(key, next)
@@ -685,7 +684,24 @@ func (n *Node) broadcast(msg []byte) {
 			continue
 		}
 		n.stats.deltaBytesSent.Add(uint64(len(msg)))
+		n.stats.fullStateBytes.Add(uint64(n.fullStateSize(msg)))
 	}
+}
+
+// fullStateSize returns the size msg, a delta message, would have had if it
+// carried its key's whole current state instead of the delta.
+func (n *Node) fullStateSize(msg []byte) int {
+	kp, err := decodeKeyPayload(msg[1:], store.MaxKeyLen)
+	if err != nil {
+		return len(msg)
+	}
+	size := len(kp.payload)
+	n.mu.RLock()
+	if e, ok := n.entries[kp.key]; ok {
+		size = e.size
+	}
+	n.mu.RUnlock()
+	return len(msg) - len(kp.payload) + size
 }
 
 type broadcast struct{ msg []byte }
@@ -725,6 +741,7 @@ func (d *delegate) GetBroadcasts(overhead, limit int) [][]byte {
 	msgs := n.queue.GetBroadcasts(overhead, limit)
 	for _, m := range msgs {
 		n.stats.deltaBytesSent.Add(uint64(len(m)))
+		n.stats.fullStateBytes.Add(uint64(n.fullStateSize(m)))
 	}
 	return msgs
 }

@@ -18,8 +18,10 @@ type Stats struct {
 	// DeltaBytesSent is the bytes of delta messages handed to the network
 	// (every gossip transmission and every TCP fallback send).
 	DeltaBytesSent uint64
-	// FullStateBytes is what shipping the whole state once per local update
-	// would have cost, for comparison with DeltaBytesSent.
+	// FullStateBytes is what the same transmissions would have cost had each
+	// carried its key's whole current state instead of a delta, as
+	// state-based gossip without deltas does: compare it with
+	// DeltaBytesSent.
 	FullStateBytes uint64
 	// StatesSent and StateBytesSent count full states sent by anti-entropy.
 	StatesSent     uint64
