@@ -185,6 +185,14 @@ func (m *Map[K, V]) emptyLike() *Map[K, V] {
 	}
 }
 
+// context returns the causal context, an empty one for the zero Map.
+func (m *Map[K, V]) context() *causal.Context {
+	if m.cc == nil {
+		return new(causal.Context)
+	}
+	return m.cc
+}
+
 func (m *Map[K, V]) ready() error {
 	if m.newValue == nil {
 		return ErrNoValueType
@@ -430,7 +438,7 @@ func (m *Map[K, V]) Value() map[K]V {
 
 // Context returns a copy of the map's causal context: every dot the map has
 // seen. Its size is one entry per replica plus dots seen out of order.
-func (m *Map[K, V]) Context() *causal.Context { return m.cc.Clone() }
+func (m *Map[K, V]) Context() *causal.Context { return m.context().Clone() }
 
 // Merge joins other into m; see [Map] for the rule. It never keeps a
 // reference into other: values taken from other are copied into fresh values
@@ -443,11 +451,12 @@ func (m *Map[K, V]) Merge(other *Map[K, V]) error {
 	if err := m.ready(); err != nil {
 		return fmt.Errorf("compound: Map.Merge: %w", err)
 	}
+	oc := other.context()
 	// Compute every changed key first, then commit, so that an error leaves
 	// m unchanged.
 	staged := make(map[K][]slot[V], len(other.entries))
 	for k, theirs := range other.entries {
-		out, changed, err := m.joinSlots(m.entries[k], theirs, other.cc)
+		out, changed, err := m.joinSlots(m.entries[k], theirs, oc)
 		if err != nil {
 			return fmt.Errorf("compound: Map.Merge: key %v: %w", k, err)
 		}
@@ -467,7 +476,7 @@ func (m *Map[K, V]) Merge(other *Map[K, V]) error {
 		mine := m.entries[k]
 		var kept []slot[V]
 		for i, s := range mine {
-			if other.cc.Contains(s.dot) {
+			if oc.Contains(s.dot) {
 				if kept == nil {
 					kept = make([]slot[V], i, len(mine))
 					copy(kept, mine[:i])
@@ -482,9 +491,9 @@ func (m *Map[K, V]) Merge(other *Map[K, V]) error {
 			staged[k] = kept
 		}
 	}
-	if n, small := contextDots(other.cc, len(m.index)); small && n > 0 {
+	if n, small := contextDots(oc, len(m.index)); small && n > 0 {
 		// A small context (a delta's): look its dots up.
-		for d := range allDots(other.cc) {
+		for d := range allDots(oc) {
 			if k, ok := m.index[d]; ok {
 				visit(k)
 			}
@@ -507,7 +516,7 @@ func (m *Map[K, V]) Merge(other *Map[K, V]) error {
 			m.index[s.dot] = k
 		}
 	}
-	m.cc.Merge(other.cc)
+	m.cc.Merge(oc)
 	return nil
 }
 
@@ -604,7 +613,7 @@ func (m *Map[K, V]) Clone() *Map[K, V] {
 		replica:  m.replica,
 		newValue: m.newValue,
 		name:     m.name,
-		cc:       m.cc.Clone(),
+		cc:       m.context().Clone(),
 		entries:  make(map[K][]slot[V], len(m.entries)),
 		index:    make(map[causal.Dot]K, len(m.index)),
 	}

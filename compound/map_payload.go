@@ -53,7 +53,7 @@ type mapSlotIn struct {
 // with entries sorted by key ([payload.Compare]) and values by dot.
 func (m *Map[K, V]) Payload() any {
 	keys := m.Keys()
-	out := &mapPayload[K]{Context: m.cc, Entries: make([]mapEntryOut[K], len(keys))}
+	out := &mapPayload[K]{Context: m.context(), Entries: make([]mapEntryOut[K], len(keys))}
 	for i, k := range keys {
 		slots := m.entries[k]
 		vals := make([]mapSlotOut, len(slots))

@@ -520,3 +520,24 @@ func TestMapUpdateAllocsIndependentOfSize(t *testing.T) {
 	small, large := allocs(1000), allocs(50_000)
 	assert.Equal(t, small, large, "allocations per update: %v at 1k keys, %v at 50k keys", small, large)
 }
+
+// TestMapZeroValue: the zero Map has no value constructor; reads work on it
+// as on an empty map, and changes report ErrNoValueType instead of
+// panicking.
+func TestMapZeroValue(t *testing.T) {
+	var z pnMap
+	assert.Equal(t, 0, z.Len())
+	assert.Empty(t, z.Keys())
+	assert.Empty(t, z.Value())
+	assert.False(t, z.Remove("x"))
+	assert.NotPanics(t, func() {
+		_ = z.Payload()
+		_ = z.Clone()
+		_ = z.Context()
+	})
+	require.ErrorIs(t, z.Merge(newPNMap("a")), ErrNoValueType)
+	m := newPNMap("a")
+	require.NoError(t, m.Merge(&z), "merging the zero Map changes nothing")
+	_, ok := z.TakeDelta()
+	assert.False(t, ok)
+}
