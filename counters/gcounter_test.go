@@ -168,7 +168,7 @@ func TestGCounterLoadRejects(t *testing.T) {
 		{"too big", `{"counts":[{"n":18446744073709551616,"r":"a"}]}`, ""},
 		{"string count", `{"counts":[{"n":"1","r":"a"}]}`, ""},
 		{"unknown field", `{"counts":[],"x":1}`, "x"},
-		{"unknown entry field", `{"counts":[{"n":1,"r":"a","t":1}]}`, "t"},
+		{"unknown entry field", `{"counts":[{"n":1,"r":"a","t":1}]}`, "counts[0].t"},
 		{"trailing", `{"counts":[]} {}`, ""},
 		{"not an object", `[]`, ""},
 		{"empty", ``, ""},

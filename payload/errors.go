@@ -6,7 +6,8 @@ import (
 	"strconv"
 	"strings"
 
-	json "github.com/goccy/go-json"
+	"github.com/goccy/go-json/jsontext"
+	jsonv2 "github.com/goccy/go-json/v2"
 )
 
 var (
@@ -85,21 +86,50 @@ func joinPath(outer, inner string) string {
 // jsonError turns an error from the JSON decoder into one that wraps
 // [ErrInvalid] and, where the decoder knows it, names the field.
 func jsonError(err error) error {
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) {
-		field := te.Field
-		if field == "" {
-			field = "(root)"
+	var se *jsonv2.SemanticError
+	if errors.As(err, &se) {
+		field := pointerPath(string(se.JSONPointer))
+		if errors.Is(se.Err, jsonv2.ErrUnknownName) {
+			return &FieldError{Field: field, Err: fmt.Errorf("%w: unknown field", ErrInvalid)}
 		}
-		return &FieldError{Field: field, Err: fmt.Errorf("%w: JSON %s where %s was expected", ErrInvalid, te.Value, te.Type)}
-	}
-	msg := err.Error()
-	if rest, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
-		name, _ := strconv.Unquote(rest)
-		if name == "" {
-			name = rest
+		what := "a value"
+		if se.JSONKind != 0 {
+			what = "JSON " + se.JSONKind.String()
 		}
-		return &FieldError{Field: name, Err: fmt.Errorf("%w: unknown field", ErrInvalid)}
+		want := "another type"
+		if se.GoType != nil {
+			want = se.GoType.String()
+		}
+		return &FieldError{Field: field, Err: fmt.Errorf("%w: %s where %s was expected", ErrInvalid, what, want)}
 	}
-	return fmt.Errorf("%w: %s", ErrInvalid, strings.TrimPrefix(msg, "json: "))
+	var syn *jsontext.SyntacticError
+	if errors.As(err, &syn) {
+		msg := fmt.Errorf("%w: %v at byte %d", ErrInvalid, syn.Err, syn.ByteOffset)
+		if syn.JSONPointer != "" {
+			return &FieldError{Field: pointerPath(string(syn.JSONPointer)), Err: msg}
+		}
+		return msg
+	}
+	return fmt.Errorf("%w: %v", ErrInvalid, err)
+}
+
+// pointerPath turns a JSON pointer such as "/counts/2/n" into the path style
+// of [FieldError], "counts[2].n".
+func pointerPath(ptr string) string {
+	if ptr == "" {
+		return "(root)"
+	}
+	var b strings.Builder
+	for _, seg := range strings.Split(ptr[1:], "/") {
+		seg = strings.ReplaceAll(strings.ReplaceAll(seg, "~1", "/"), "~0", "~")
+		if _, err := strconv.Atoi(seg); err == nil && b.Len() > 0 {
+			b.WriteString("[" + seg + "]")
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(seg)
+	}
+	return b.String()
 }

@@ -21,5 +21,5 @@ func Example() {
 	// Output:
 	// {"state":{"max":42},"type":"test.MaxReg","version":1}
 	// test.MaxReg 42
-	// payload: test.MaxReg: field state.max: payload: invalid payload: JSON number -1 where uint64 was expected
+	// payload: test.MaxReg: field state.max: payload: invalid payload: JSON number where uint64 was expected
 }

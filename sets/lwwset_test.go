@@ -260,8 +260,8 @@ func TestLWWSetLoadRejects(t *testing.T) {
 		{"seconds as float", `{"elements":[{"add":{"l":0,"r":"a","w":"1700000000.5"},"elem":"x"}]}`, ""},
 		{"negative logical", `{"elements":[{"add":{"l":-1,"r":"a","w":5},"elem":"x"}]}`, ""},
 		{"timestamp as list", `{"elements":[{"add":[5,0,"a"],"elem":"x"}]}`, ""},
-		{"unknown timestamp field", `{"elements":[{"add":{"l":0,"r":"a","w":5,"z":0},"elem":"x"}]}`, "z"},
-		{"unknown entry field", `{"elements":[{"add":` + ts + `,"elem":"x","rem":` + ts + `}]}`, "rem"},
+		{"unknown timestamp field", `{"elements":[{"add":{"l":0,"r":"a","w":5,"z":0},"elem":"x"}]}`, "elements[0].add.z"},
+		{"unknown entry field", `{"elements":[{"add":` + ts + `,"elem":"x","rem":` + ts + `}]}`, "elements[0].rem"},
 	})
 }
 
