@@ -347,13 +347,7 @@ func (n *Node) Update(ctx context.Context, key string, newState func(crdt.Replic
 	unlock := n.lockKey(key)
 	defer unlock()
 
-	n.mu.RLock()
-	e, exists := n.entries[key]
-	var next crdt.State
-	if exists {
-		next = e.state.CloneState()
-	}
-	n.mu.RUnlock()
+	next, _, exists := n.working(key)
 	if !exists {
 		if newState == nil {
 			return fmt.Errorf("replicate: update %q: %w", key, ErrNoState)
@@ -439,6 +433,19 @@ type incoming struct {
 	msg   []byte
 }
 
+// working returns a copy of key's state for a change, with the digest of
+// the state it copies; exists is false when the key has no state. The caller
+// holds key's lock, so the copy stays current until the change is installed.
+func (n *Node) working(key string) (next crdt.State, sum digest, exists bool) {
+	n.mu.RLock()
+	defer n.mu.RUnlock()
+	e, ok := n.entries[key]
+	if !ok {
+		return nil, digest{}, false
+	}
+	return e.state.CloneState(), e.sum, true
+}
+
 // mergeIncoming folds the states received for key into the node's state: it
 // joins them, merge-writes the join into the backend once, and installs the
 // result. It returns whether the node's state changed.
@@ -446,13 +453,7 @@ func (n *Node) mergeIncoming(key string, in []incoming) (bool, error) {
 	unlock := n.lockKey(key)
 	defer unlock()
 
-	n.mu.RLock()
-	e, exists := n.entries[key]
-	var next crdt.State
-	if exists {
-		next = e.state.CloneState()
-	}
-	n.mu.RUnlock()
+	next, sum, exists := n.working(key)
 	if !exists {
 		var err error
 		if next, err = n.emptyLike(in[0].state); err != nil {
@@ -472,7 +473,7 @@ func (n *Node) mergeIncoming(key string, in []incoming) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	if exists && payloadDigest(full) == e.sum {
+	if exists && payloadDigest(full) == sum {
 		return false, nil
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), n.cfg.WriteTimeout)
