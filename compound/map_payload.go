@@ -2,7 +2,6 @@ package compound
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"slices"
 
@@ -102,7 +101,7 @@ func (m *Map[K, V]) LoadPayload(data []byte) error {
 		}
 		var k K
 		if err := payload.DecodeStrict(e.Key, &k); err != nil {
-			return inField(field+".key", err)
+			return payload.InField(field+".key", err)
 		}
 		if j, dup := keyAt[k]; dup {
 			return payload.Invalidf(field+".key", "key %s listed twice (also in entries[%d])", e.Key, j)
@@ -136,7 +135,7 @@ func (m *Map[K, V]) LoadPayload(data []byte) error {
 			}
 			v := m.newValue(m.replica)
 			if err := v.LoadPayload(s.Value); err != nil {
-				return inField(sf+".value", err)
+				return payload.InField(sf+".value", err)
 			}
 			slots = append(slots, slot[V]{dot: d, val: v})
 		}
@@ -149,14 +148,4 @@ func (m *Map[K, V]) LoadPayload(data []byte) error {
 
 func isMissing(raw json.RawMessage) bool {
 	return len(raw) == 0 || bytes.Equal(bytes.TrimSpace(raw), []byte("null"))
-}
-
-// inField is payload.InField for an error about a decoded piece, whose
-// top-level field the JSON decoder calls "(root)".
-func inField(field string, err error) error {
-	var fe *payload.FieldError
-	if errors.As(err, &fe) && fe.Field == "(root)" {
-		return &payload.FieldError{Field: field, Err: fe.Err}
-	}
-	return payload.InField(field, err)
 }

@@ -548,10 +548,7 @@ func (s *Struct[F]) splitPayload(data []byte) ([]json.RawMessage, error) {
 		return nil, err
 	}
 	if m == nil {
-		return nil, payload.Invalidf("(root)", "%s payload is null, not an object", s.typ.name)
-	}
-	if n := countKeys(data); n != len(m) {
-		return nil, payload.Invalidf(duplicateKey(data), "field name given more than once")
+		return nil, payload.Invalidf("", "%s payload is null, not an object", s.typ.name)
 	}
 	l := s.typ.layout
 	for name := range m {
@@ -571,54 +568,4 @@ func (s *Struct[F]) splitPayload(data []byte) ([]json.RawMessage, error) {
 		raws[i] = raw
 	}
 	return raws, nil
-}
-
-// topKeys returns the member names of the top-level object of data, which
-// must be valid JSON, in order, still quoted.
-func topKeys(data []byte) [][]byte {
-	var keys [][]byte
-	depth := 0
-	var last []byte // the last string seen at depth 1
-	for i := 0; i < len(data); i++ {
-		switch data[i] {
-		case '"':
-			start := i
-			for i++; i < len(data) && data[i] != '"'; i++ {
-				if data[i] == '\\' {
-					i++
-				}
-			}
-			if depth == 1 {
-				last = data[start : i+1]
-			}
-		case ':':
-			if depth == 1 {
-				keys = append(keys, last)
-			}
-		case '{', '[':
-			depth++
-		case '}', ']':
-			depth--
-		}
-	}
-	return keys
-}
-
-func countKeys(data []byte) int { return len(topKeys(data)) }
-
-// duplicateKey returns the first member name of data's top-level object
-// that occurs twice, unquoted.
-func duplicateKey(data []byte) string {
-	seen := make(map[string]bool)
-	for _, k := range topKeys(data) {
-		var name string
-		if json.Unmarshal(k, &name) != nil {
-			name = string(k)
-		}
-		if seen[name] {
-			return name
-		}
-		seen[name] = true
-	}
-	return "(root)"
 }

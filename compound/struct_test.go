@@ -312,8 +312,8 @@ func TestStructLoadPayloadStrict(t *testing.T) {
 		{"field invariant", `{"score":{"v":1},"tags":{"e":["b","a"]}}`, "tags.e[1]"},
 		{"field wrong type", `{"score":{"v":"1"},"tags":{"e":[]}}`, "score.v"},
 		{"field unknown member", `{"score":{"v":1,"w":2},"tags":{"e":[]}}`, "score.w"},
-		{"array", `[]`, "(root)"},
-		{"null", `null`, "(root)"},
+		{"array", `[]`, ""},
+		{"null", `null`, ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -285,3 +285,14 @@ func TestSortElementsAgreesWithCompare(t *testing.T) {
 		assert.IsNonDecreasing(t, ns)
 	})
 }
+
+// A value of the wrong type at the root of a nested decode names no field of
+// its own, so the field that embeds it names the error.
+func TestRootTypeErrorTakesTheEnclosingField(t *testing.T) {
+	var n uint64
+	err := payload.InField("entries[0].key", payload.DecodeStrict([]byte(`"x"`), &n))
+	var fe *payload.FieldError
+	require.ErrorAs(t, err, &fe)
+	assert.Equal(t, "entries[0].key", fe.Field)
+	assert.ErrorIs(t, err, payload.ErrInvalid)
+}

@@ -32,7 +32,7 @@ var (
 )
 
 // FieldError is an error about one field of a payload. Field is a path such as
-// "state.counts[2].n"; Err is the cause, which wraps [ErrInvalid] or another
+// "state.counts[2].n", empty for the value as a whole; Err is the cause, which wraps [ErrInvalid] or another
 // sentinel of this package.
 type FieldError struct {
 	Field string
@@ -41,6 +41,9 @@ type FieldError struct {
 
 // Error describes the field and the cause.
 func (e *FieldError) Error() string {
+	if e.Field == "" {
+		return e.Err.Error()
+	}
 	return fmt.Sprintf("field %s: %v", e.Field, e.Err)
 }
 
@@ -92,15 +95,7 @@ func jsonError(err error) error {
 		if errors.Is(se.Err, jsonv2.ErrUnknownName) {
 			return &FieldError{Field: field, Err: fmt.Errorf("%w: unknown field", ErrInvalid)}
 		}
-		what := "a value"
-		if se.JSONKind != 0 {
-			what = "JSON " + se.JSONKind.String()
-		}
-		want := "another type"
-		if se.GoType != nil {
-			want = se.GoType.String()
-		}
-		return &FieldError{Field: field, Err: fmt.Errorf("%w: %s where %s was expected", ErrInvalid, what, want)}
+		return &FieldError{Field: field, Err: fmt.Errorf("%w: %s", ErrInvalid, typeMismatch(se))}
 	}
 	var syn *jsontext.SyntacticError
 	if errors.As(err, &syn) {
@@ -113,11 +108,24 @@ func jsonError(err error) error {
 	return fmt.Errorf("%w: %v", ErrInvalid, err)
 }
 
+// typeMismatch says which JSON kind came where which Go type was expected.
+func typeMismatch(se *jsonv2.SemanticError) string {
+	what := "a value"
+	if se.JSONKind != 0 {
+		what = "JSON " + se.JSONKind.String()
+	}
+	want := "another type"
+	if se.GoType != nil {
+		want = se.GoType.String()
+	}
+	return what + " where " + want + " was expected"
+}
+
 // pointerPath turns a JSON pointer such as "/counts/2/n" into the path style
 // of [FieldError], "counts[2].n".
 func pointerPath(ptr string) string {
 	if ptr == "" {
-		return "(root)"
+		return ""
 	}
 	var b strings.Builder
 	for _, seg := range strings.Split(ptr[1:], "/") {
