@@ -327,7 +327,9 @@ func (d Decoder) DecodeEventJSON(data []byte) (Event, error) {
 
 // DecodeStampJSON is like Stamp.UnmarshalJSON with d's limits.
 func (d Decoder) DecodeStampJSON(data []byte) (Stamp, error) {
-	r := jsonReader{b: data, max: d.maxDepth()}
+	// Every node is an array, so the number of '[' bounds the event's
+	// nodes (exactly, but for the id's pairs).
+	r := jsonReader{b: data, max: d.maxDepth(), pool: presetPool(0, bytes.Count(data, []byte{'['}))}
 	var s Stamp
 	var haveID, haveEvent bool
 	if err := r.expect('{'); err != nil {
