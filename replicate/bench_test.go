@@ -304,4 +304,3 @@ func BenchmarkUpdateLargeORSet(b *testing.B) {
 		}
 	}
 }
-
