@@ -128,15 +128,18 @@ func (c *Config) withDefaults() (Config, error) {
 
 // FastMemberlistConfig returns a membership configuration tuned for a small
 // cluster on one machine or a fast LAN: gossip every 20ms and push/pull every
-// second. It suits tests and demos; production clusters should start from
-// memberlist.DefaultLANConfig or DefaultWANConfig.
+// second. Failure detection stays patient (probe every second, 500ms to
+// answer), because a busy machine that misses a probe gets a healthy node
+// declared dead and rejoined, which costs more than it saves. It suits tests
+// and demos; production clusters should start from memberlist.DefaultLANConfig
+// or DefaultWANConfig.
 func FastMemberlistConfig() *memberlist.Config {
 	c := memberlist.DefaultLocalConfig()
 	c.GossipInterval = 20 * time.Millisecond
 	c.PushPullInterval = time.Second
-	c.ProbeInterval = 200 * time.Millisecond
-	c.ProbeTimeout = 100 * time.Millisecond
-	c.SuspicionMult = 2
+	c.ProbeInterval = time.Second
+	c.ProbeTimeout = 500 * time.Millisecond
+	c.SuspicionMult = 4
 	// A restarted node comes back under its old name at a new port;
 	// let it reclaim the name as soon as the old incarnation is dead.
 	c.DeadNodeReclaimTime = time.Second

@@ -18,6 +18,9 @@ const (
 	wireV1     byte = 1 // version byte of the push/pull digest
 )
 
+// maxAddr bounds the length of an address in a message.
+const maxAddr = 256
+
 // digestSize is the size of one key's digest: the first 16 bytes of the
 // SHA-256 of the key's canonical payload.
 const digestSize = 16
@@ -72,6 +75,7 @@ type keyDigest struct {
 // receiver answers with the states the sender lacks or has differently.
 type digestsMsg struct {
 	from    string
+	addr    string // the sender's "ip:port", so the answer needs no membership view
 	buckets []uint16
 	keys    []keyDigest
 }
@@ -80,6 +84,8 @@ func (m digestsMsg) append(b []byte) []byte {
 	b = append(b, msgDigests)
 	b = binary.AppendUvarint(b, uint64(len(m.from)))
 	b = append(b, m.from...)
+	b = binary.AppendUvarint(b, uint64(len(m.addr)))
+	b = append(b, m.addr...)
 	b = binary.AppendUvarint(b, uint64(len(m.buckets)))
 	for _, k := range m.buckets {
 		b = binary.BigEndian.AppendUint16(b, k)
@@ -100,6 +106,9 @@ func decodeDigests(b []byte, maxKey int) (digestsMsg, error) {
 		return m, err
 	}
 	m.from = from
+	if m.addr, b, err = readString(b, maxAddr); err != nil {
+		return m, err
+	}
 	nb, w := binary.Uvarint(b)
 	if w <= 0 || nb > numBuckets || nb*2 > uint64(len(b)-w) {
 		return m, fmt.Errorf("%w: bad bucket count", ErrBadMessage)
@@ -142,6 +151,7 @@ func decodeDigests(b []byte, maxKey int) (digestsMsg, error) {
 // its name (so the peer knows whom to answer) and one hash per bucket of keys.
 type pushPull struct {
 	from    string
+	addr    string // the sender's "ip:port"
 	buckets [numBuckets]digest
 }
 
@@ -149,6 +159,8 @@ func (p *pushPull) append(b []byte) []byte {
 	b = append(b, wireV1)
 	b = binary.AppendUvarint(b, uint64(len(p.from)))
 	b = append(b, p.from...)
+	b = binary.AppendUvarint(b, uint64(len(p.addr)))
+	b = append(b, p.addr...)
 	for i := range p.buckets {
 		b = append(b, p.buckets[i][:]...)
 	}
@@ -163,10 +175,14 @@ func decodePushPull(b []byte, maxName int) (*pushPull, error) {
 	if err != nil {
 		return nil, err
 	}
+	addr, rest, err := readString(rest, maxAddr)
+	if err != nil {
+		return nil, err
+	}
 	if len(rest) != numBuckets*digestSize {
 		return nil, fmt.Errorf("%w: push/pull of %d bytes, want %d", ErrBadMessage, len(rest), numBuckets*digestSize)
 	}
-	p := &pushPull{from: from}
+	p := &pushPull{from: from, addr: addr}
 	for i := range p.buckets {
 		copy(p.buckets[i][:], rest[i*digestSize:])
 	}

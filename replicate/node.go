@@ -76,6 +76,7 @@ type Node struct {
 	wg     sync.WaitGroup
 	closed atomic.Bool
 
+	addr      atomic.Value // string: this node's advertised "ip:port"
 	maxGossip int
 	stats     counters
 }
@@ -155,6 +156,7 @@ func Start(ctx context.Context, c Config) (*Node, error) {
 		return nil, fmt.Errorf("replicate: starting membership: %w", err)
 	}
 	n.ml = ml
+	n.addr.Store(n.Addr())
 	n.wg.Add(1)
 	go n.reconnectLoop()
 	if len(cfg.Join) > 0 {
@@ -247,6 +249,13 @@ func (n *Node) lockKey(key string) func() {
 	m := &n.keyLocks[h.Sum32()%keyStripes]
 	m.Lock()
 	return m.Unlock
+}
+
+// selfAddr returns the address this node advertises, or "" before it is
+// known.
+func (n *Node) selfAddr() string {
+	a, _ := n.addr.Load().(string)
+	return a
 }
 
 // Replica returns the node's CRDT replica id.
@@ -647,7 +656,7 @@ func (n *Node) answerDigests(d digestsMsg) {
 		}
 	}
 	n.mu.RUnlock()
-	peer := n.member(d.from)
+	peer := n.replyTo(d.from, d.addr)
 	if peer == nil {
 		return
 	}
@@ -750,7 +759,7 @@ func (d *delegate) GetBroadcasts(overhead, limit int) [][]byte {
 // LocalState offers this node's bucket hashes for push/pull anti-entropy.
 func (d *delegate) LocalState(join bool) []byte {
 	n := (*Node)(d)
-	p := pushPull{from: n.cfg.Name}
+	p := pushPull{from: n.cfg.Name, addr: n.selfAddr()}
 	n.mu.RLock()
 	p.buckets = n.buckets
 	n.mu.RUnlock()
@@ -778,7 +787,7 @@ func (d *delegate) MergeRemoteState(buf []byte, join bool) {
 		n.stats.antiEntropySkipped.Add(1)
 		return
 	}
-	msg := digestsMsg{from: n.cfg.Name}
+	msg := digestsMsg{from: n.cfg.Name, addr: n.selfAddr()}
 	n.mu.RLock()
 	for b := range numBuckets {
 		if p.buckets[b] == n.buckets[b] {
@@ -793,7 +802,7 @@ func (d *delegate) MergeRemoteState(buf []byte, join bool) {
 	if len(msg.buckets) == 0 {
 		return
 	}
-	peer := n.member(p.from)
+	peer := n.replyTo(p.from, p.addr)
 	if peer == nil {
 		return
 	}
