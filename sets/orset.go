@@ -67,11 +67,11 @@ import (
 // with the context as in package causal and the elements sorted by
 // [payload.Compare], each with its dots sorted. Loading rejects a missing
 // context or elements array, missing, null or duplicate elements, elements
-// without dots,
-// invalid or duplicate dots, and dots beyond the causal context.
+// without dots, invalid or duplicate dots, and dots beyond the causal
+// context.
 //
 // Use [NewORSet]; the zero ORSet is empty but bound to no replica, so Add
-// fails with [crdt.ErrNoReplica].
+// fails with [crdt.ErrNoReplica]. An ORSet is not safe for concurrent use.
 type ORSet[T comparable] struct {
 	replica crdt.ReplicaID
 	ctx     causal.Context
