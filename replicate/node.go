@@ -3,6 +3,7 @@ package replicate
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -36,7 +37,16 @@ var (
 	// ErrReplicaMismatch is returned by [Start] when Config.Replica differs
 	// from the replica id stored in the backend.
 	ErrReplicaMismatch = errors.New("replicate: replica id differs from the stored one")
+	// ErrStateTooLarge is returned by an update that would make a key's
+	// state too large for one message over memberlist's TCP transfer.
+	ErrStateTooLarge = errors.New("replicate: state too large to transfer")
 )
+
+// maxTransfer is the largest message memberlist accepts over TCP (its
+// maxUserMsgBytes, 20 MiB): the receiver drops a larger one without telling
+// the sender, so a key whose state is larger could never be repaired by
+// anti-entropy.
+const maxTransfer = 20 << 20
 
 type entry struct {
 	state  crdt.State
@@ -76,9 +86,10 @@ type Node struct {
 	wg     sync.WaitGroup
 	closed atomic.Bool
 
-	addr      atomic.Value // string: this node's advertised "ip:port"
-	maxGossip int
-	stats     counters
+	addr        atomic.Value // string: this node's advertised "ip:port"
+	maxGossip   int
+	maxTransfer int
+	stats       counters
 }
 
 // Start opens a node: it loads the replica id and every state from
@@ -143,6 +154,7 @@ func Start(ctx context.Context, c Config) (*Node, error) {
 	// A gossip message must fit in one packet with memberlist's headers,
 	// label and encryption overhead; larger deltas go over TCP.
 	n.maxGossip = mc.UDPBufferSize - 256
+	n.maxTransfer = maxTransfer
 	n.queue = &memberlist.TransmitLimitedQueue{
 		NumNodes:       func() int { return n.numMembers() },
 		RetransmitMult: mc.RetransmitMult,
@@ -370,11 +382,14 @@ func (n *Node) Update(ctx context.Context, key string, newState func(crdt.Replic
 	if !ok {
 		return nil
 	}
-	if _, err := n.store.MergeWrite(ctx, dataPrefix+key, delta); err != nil {
-		return fmt.Errorf("replicate: update %q: %w", key, err)
-	}
 	full, err := n.codec.Marshal(next)
 	if err != nil {
+		return fmt.Errorf("replicate: update %q: %w", key, err)
+	}
+	if size := stateMsgSize(key, full); size > n.maxTransfer {
+		return fmt.Errorf("replicate: update %q: %w: %d bytes, limit %d", key, ErrStateTooLarge, size, n.maxTransfer)
+	}
+	if _, err := n.store.MergeWrite(ctx, dataPrefix+key, delta); err != nil {
 		return fmt.Errorf("replicate: update %q: %w", key, err)
 	}
 	n.install(key, next, full)
@@ -670,6 +685,10 @@ func (n *Node) answerDigests(d digestsMsg) {
 			continue
 		}
 		msg := appendKeyPayload(msgState, key, p)
+		if len(msg) > n.maxTransfer {
+			n.stats.tooLarge.Add(1)
+			continue
+		}
 		if err := n.ml.SendReliable(peer, msg); err != nil {
 			n.stats.sendErrors.Add(1)
 			continue
@@ -688,6 +707,12 @@ func (n *Node) broadcast(msg []byte) {
 		return
 	}
 	n.stats.oversized.Add(1)
+	if len(msg) > n.maxTransfer {
+		// Only a merge can get here (Update refuses such states), and
+		// anti-entropy cannot carry the state either: count it.
+		n.stats.tooLarge.Add(1)
+		return
+	}
 	for _, m := range n.livePeers() {
 		if err := n.ml.SendReliable(m, msg); err != nil {
 			n.stats.sendErrors.Add(1)
@@ -696,6 +721,11 @@ func (n *Node) broadcast(msg []byte) {
 		n.stats.deltaBytesSent.Add(uint64(len(msg)))
 		n.stats.fullStateBytes.Add(uint64(n.fullStateSize(msg)))
 	}
+}
+
+// stateMsgSize is the size of the message carrying key's state p.
+func stateMsgSize(key string, p []byte) int {
+	return 1 + binary.MaxVarintLen64 + len(key) + len(p)
 }
 
 // fullStateSize returns the size msg, a delta message, would have had if it

@@ -49,6 +49,11 @@ type Stats struct {
 	// carried. StoreErrors counts received states the backend refused.
 	SendErrors  uint64
 	StoreErrors uint64
+	// TooLargeToSend counts states and deltas not sent because they exceed
+	// the 20 MiB memberlist accepts in one TCP message. Local updates cannot
+	// grow a state that far (they fail with ErrStateTooLarge), but merges of
+	// concurrent updates can; such a key cannot converge by anti-entropy.
+	TooLargeToSend uint64
 	// AntiEntropySkipped counts push/pull rounds not acted on because
 	// received messages were still waiting to be merged.
 	AntiEntropySkipped uint64
@@ -64,6 +69,7 @@ type counters struct {
 	digestBytesSent, oversized, received, merged                             atomic.Uint64
 	malformed, invalid, unknownType, typeClash, inboxFull                    atomic.Uint64
 	sendErrors, storeErrors, corruptAtStart, reconnects, antiEntropySkipped  atomic.Uint64
+	tooLarge                                                                 atomic.Uint64
 }
 
 func (c *counters) dropped(err error) {
@@ -90,7 +96,7 @@ func (n *Node) Stats() Stats {
 		DroppedMalformed: c.malformed.Load(), DroppedInvalid: c.invalid.Load(),
 		DroppedUnknownType: c.unknownType.Load(), DroppedTypeClash: c.typeClash.Load(),
 		DroppedInboxFull: c.inboxFull.Load(), SendErrors: c.sendErrors.Load(),
-		StoreErrors: c.storeErrors.Load(), CorruptAtStart: c.corruptAtStart.Load(), Reconnects: c.reconnects.Load(), AntiEntropySkipped: c.antiEntropySkipped.Load(),
+		StoreErrors: c.storeErrors.Load(), TooLargeToSend: c.tooLarge.Load(), CorruptAtStart: c.corruptAtStart.Load(), Reconnects: c.reconnects.Load(), AntiEntropySkipped: c.antiEntropySkipped.Load(),
 	}
 }
 
