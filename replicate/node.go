@@ -317,6 +317,17 @@ func (n *Node) Get(key string) (crdt.State, bool) {
 	return e.state.CloneState(), true
 }
 
+// typeOf returns the type name of key's state without copying the state.
+func (n *Node) typeOf(key string) (string, bool) {
+	n.mu.RLock()
+	defer n.mu.RUnlock()
+	e, ok := n.entries[key]
+	if !ok {
+		return "", false
+	}
+	return e.state.TypeName(), true
+}
+
 // GetAs returns a copy of the state under key if it exists and is an S.
 func GetAs[S crdt.State](n *Node, key string) (S, bool) {
 	s, ok := n.Get(key)
@@ -605,8 +616,8 @@ func (n *Node) handleBatch(batch [][]byte) {
 				n.stats.dropped(err)
 				continue
 			}
-			if cur, ok := n.Get(kp.key); ok && cur.TypeName() != remote.TypeName() {
-				n.stats.dropped(fmt.Errorf("%w: key %q holds %s, received %s", crdt.ErrTypeMismatch, kp.key, cur.TypeName(), remote.TypeName()))
+			if cur, ok := n.typeOf(kp.key); ok && cur != remote.TypeName() {
+				n.stats.dropped(fmt.Errorf("%w: key %q holds %s, received %s", crdt.ErrTypeMismatch, kp.key, cur, remote.TypeName()))
 				continue
 			}
 			if len(byKey[kp.key]) > 0 && byKey[kp.key][0].state.TypeName() != remote.TypeName() {
