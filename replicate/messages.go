@@ -41,9 +41,19 @@ func appendKeyPayload(kind byte, key string, p []byte) []byte {
 	return append(b, p...)
 }
 
+// uvarint is binary.Uvarint that also rejects (w <= 0) a value written with
+// redundant continuation bytes, so that every message has one encoding.
+func uvarint(b []byte) (uint64, int) {
+	n, w := binary.Uvarint(b)
+	if w > 1 && b[w-1] == 0 {
+		return 0, -w
+	}
+	return n, w
+}
+
 // readString reads a uvarint length and that many bytes.
 func readString(b []byte, max int) (string, []byte, error) {
-	n, w := binary.Uvarint(b)
+	n, w := uvarint(b)
 	if w <= 0 {
 		return "", nil, fmt.Errorf("%w: bad length", ErrBadMessage)
 	}
@@ -109,7 +119,7 @@ func decodeDigests(b []byte, maxKey int) (digestsMsg, error) {
 	if m.addr, b, err = readString(b, maxAddr); err != nil {
 		return m, err
 	}
-	nb, w := binary.Uvarint(b)
+	nb, w := uvarint(b)
 	if w <= 0 || nb > numBuckets || nb*2 > uint64(len(b)-w) {
 		return m, fmt.Errorf("%w: bad bucket count", ErrBadMessage)
 	}
@@ -122,7 +132,7 @@ func decodeDigests(b []byte, maxKey int) (digestsMsg, error) {
 		}
 		b = b[2:]
 	}
-	nk, w := binary.Uvarint(b)
+	nk, w := uvarint(b)
 	// Each key takes at least 2 bytes of length and key plus its digest.
 	if w <= 0 || nk > uint64(len(b)-w)/(2+digestSize) {
 		return m, fmt.Errorf("%w: bad key count", ErrBadMessage)
