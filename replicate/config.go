@@ -84,6 +84,14 @@ type Config struct {
 	ReconnectInterval time.Duration
 	ReconnectTimeout  time.Duration
 
+	// AntiEntropyQuiet is how long after a key changes anti-entropy leaves
+	// it to the deltas that are spreading the change, instead of shipping
+	// the whole state to peers whose digest differs (default: the push/pull
+	// interval; negative: never wait). A key is held back for at most three
+	// such windows in a row, so keys written without pause and keys whose
+	// deltas were lost are still repaired.
+	AntiEntropyQuiet time.Duration
+
 	// WriteTimeout bounds each merge-write of a received state into the
 	// backend (default 10s).
 	WriteTimeout time.Duration

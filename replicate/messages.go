@@ -77,8 +77,9 @@ func decodeKeyPayload(b []byte, maxKey int) (keyPayload, error) {
 
 // keyDigest is one key's digest in a digests message.
 type keyDigest struct {
-	key string
-	sum digest
+	key    string
+	sum    digest
+	recent bool // the sender changed the key lately: deltas are on their way
 }
 
 // digestsMsg lists the sender's keys and digests in some buckets; the
@@ -105,6 +106,11 @@ func (m digestsMsg) append(b []byte) []byte {
 		b = binary.AppendUvarint(b, uint64(len(k.key)))
 		b = append(b, k.key...)
 		b = append(b, k.sum[:]...)
+		flag := byte(0)
+		if k.recent {
+			flag = 1
+		}
+		b = append(b, flag)
 	}
 	return b
 }
@@ -133,8 +139,9 @@ func decodeDigests(b []byte, maxKey int) (digestsMsg, error) {
 		b = b[2:]
 	}
 	nk, w := uvarint(b)
-	// Each key takes at least 2 bytes of length and key plus its digest.
-	if w <= 0 || nk > uint64(len(b)-w)/(2+digestSize) {
+	// Each key takes at least 2 bytes of length and key, its digest and a
+	// flag byte.
+	if w <= 0 || nk > uint64(len(b)-w)/(3+digestSize) {
 		return m, fmt.Errorf("%w: bad key count", ErrBadMessage)
 	}
 	b = b[w:]
@@ -144,12 +151,19 @@ func decodeDigests(b []byte, maxKey int) (digestsMsg, error) {
 		if err != nil {
 			return m, err
 		}
-		if key == "" || len(rest) < digestSize {
+		if key == "" || len(rest) < digestSize+1 {
 			return m, fmt.Errorf("%w: truncated digest", ErrBadMessage)
 		}
 		m.keys[i].key = key
 		copy(m.keys[i].sum[:], rest)
-		b = rest[digestSize:]
+		switch rest[digestSize] {
+		case 0:
+		case 1:
+			m.keys[i].recent = true
+		default:
+			return m, fmt.Errorf("%w: digest flag %d", ErrBadMessage, rest[digestSize])
+		}
+		b = rest[digestSize+1:]
 	}
 	if len(b) != 0 {
 		return m, fmt.Errorf("%w: %d trailing bytes", ErrBadMessage, len(b))

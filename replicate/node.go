@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/hashicorp/memberlist"
 
@@ -49,10 +50,15 @@ var (
 const maxTransfer = 20 << 20
 
 type entry struct {
-	state  crdt.State
-	sum    digest
-	size   int // bytes of the canonical payload
-	bucket uint16
+	state   crdt.State
+	sum     digest
+	size    int // bytes of the canonical payload
+	bucket  uint16
+	changed time.Time // when sum last changed
+
+	// The first and the latest time anti-entropy held back this key's state
+	// (unix ns, 0: not held back), to bound how long it may do so.
+	deferredFirst, deferredLast atomic.Int64
 }
 
 // Node holds named CRDTs and keeps them converged with every other node of
@@ -89,6 +95,7 @@ type Node struct {
 	addr        atomic.Value // string: this node's advertised "ip:port"
 	maxGossip   int
 	maxTransfer int
+	quiet       time.Duration // see Config.AntiEntropyQuiet
 	stats       counters
 }
 
@@ -155,6 +162,10 @@ func Start(ctx context.Context, c Config) (*Node, error) {
 	// label and encryption overhead; larger deltas go over TCP.
 	n.maxGossip = mc.UDPBufferSize - 256
 	n.maxTransfer = maxTransfer
+	n.quiet = cfg.AntiEntropyQuiet
+	if n.quiet == 0 {
+		n.quiet = mc.PushPullInterval
+	}
 	n.queue = &memberlist.TransmitLimitedQueue{
 		NumNodes:       func() int { return n.numMembers() },
 		RetransmitMult: mc.RetransmitMult,
@@ -250,7 +261,7 @@ func (n *Node) install(key string, s crdt.State, p []byte) bool {
 		}
 		n.byBucket[e.bucket][key] = e
 	}
-	e.state, e.sum, e.size = s, sum, len(p)
+	e.state, e.sum, e.size, e.changed = s, sum, len(p), time.Now()
 	n.buckets[e.bucket].xor(entryHash(key, sum))
 	return true
 }
@@ -665,6 +676,34 @@ func (n *Node) handleBatch(batch [][]byte) {
 	}
 }
 
+// recent reports whether e changed within the quiet window, so that deltas
+// about it may still be spreading. n.mu is held.
+func (n *Node) recent(e *entry, now time.Time) bool {
+	return n.quiet > 0 && now.Sub(e.changed) < n.quiet
+}
+
+// holdBack decides whether anti-entropy skips sending e's state this time
+// because deltas are likely still carrying the change: a push/pull that
+// lands while a delta spreads would otherwise ship the whole state for a
+// difference a few hundred bytes of delta repair. It holds a key back for at
+// most three quiet windows in a row, so a key written without pause, or one
+// whose deltas were lost, is still repaired.
+func (n *Node) holdBack(e *entry, now time.Time) bool {
+	t := now.UnixNano()
+	first, last := e.deferredFirst.Load(), e.deferredLast.Load()
+	if last == 0 || t-last > int64(2*n.quiet) {
+		first = t // a new episode
+	}
+	if t-first >= int64(3*n.quiet) {
+		e.deferredFirst.Store(0)
+		e.deferredLast.Store(0)
+		return false
+	}
+	e.deferredFirst.Store(first)
+	e.deferredLast.Store(t)
+	return true
+}
+
 // answerDigests sends the peer the full state of every key, in the buckets
 // it listed, that it lacks or holds differently.
 func (n *Node) answerDigests(d digestsMsg) {
@@ -672,13 +711,26 @@ func (n *Node) answerDigests(d digestsMsg) {
 	for _, k := range d.keys {
 		theirs[k.key] = k.sum
 	}
+	recent := make(map[string]bool)
+	for _, k := range d.keys {
+		if k.recent {
+			recent[k.key] = true
+		}
+	}
 	var send []string
+	now := time.Now()
 	n.mu.RLock()
 	for _, b := range d.buckets {
 		for key, e := range n.byBucket[b] {
-			if sum, ok := theirs[key]; !ok || sum != e.sum {
-				send = append(send, key)
+			sum, ok := theirs[key]
+			if ok && sum == e.sum {
+				continue
 			}
+			if (recent[key] || n.recent(e, now)) && n.holdBack(e, now) {
+				n.stats.antiEntropyDeferred.Add(1)
+				continue
+			}
+			send = append(send, key)
 		}
 	}
 	n.mu.RUnlock()
@@ -829,6 +881,7 @@ func (d *delegate) MergeRemoteState(buf []byte, join bool) {
 		return
 	}
 	msg := digestsMsg{from: n.cfg.Name, addr: n.selfAddr()}
+	now := time.Now()
 	n.mu.RLock()
 	for b := range numBuckets {
 		if p.buckets[b] == n.buckets[b] {
@@ -836,7 +889,7 @@ func (d *delegate) MergeRemoteState(buf []byte, join bool) {
 		}
 		msg.buckets = append(msg.buckets, uint16(b))
 		for key, e := range n.byBucket[b] {
-			msg.keys = append(msg.keys, keyDigest{key: key, sum: e.sum})
+			msg.keys = append(msg.keys, keyDigest{key: key, sum: e.sum, recent: n.recent(e, now)})
 		}
 	}
 	n.mu.RUnlock()

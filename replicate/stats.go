@@ -54,6 +54,9 @@ type Stats struct {
 	// grow a state that far (they fail with ErrStateTooLarge), but merges of
 	// concurrent updates can; such a key cannot converge by anti-entropy.
 	TooLargeToSend uint64
+	// AntiEntropyDeferred counts keys whose state anti-entropy held back
+	// because they had changed lately (see Config.AntiEntropyQuiet).
+	AntiEntropyDeferred uint64
 	// AntiEntropySkipped counts push/pull rounds not acted on because
 	// received messages were still waiting to be merged.
 	AntiEntropySkipped uint64
@@ -65,11 +68,11 @@ type Stats struct {
 }
 
 type counters struct {
-	localUpdates, deltaBytesSent, fullStateBytes, statesSent, stateBytesSent atomic.Uint64
-	digestBytesSent, oversized, received, merged                             atomic.Uint64
-	malformed, invalid, unknownType, typeClash, inboxFull                    atomic.Uint64
-	sendErrors, storeErrors, corruptAtStart, reconnects, antiEntropySkipped  atomic.Uint64
-	tooLarge                                                                 atomic.Uint64
+	localUpdates, deltaBytesSent, fullStateBytes, statesSent, stateBytesSent                     atomic.Uint64
+	digestBytesSent, oversized, received, merged                                                 atomic.Uint64
+	malformed, invalid, unknownType, typeClash, inboxFull                                        atomic.Uint64
+	sendErrors, storeErrors, corruptAtStart, reconnects, antiEntropySkipped, antiEntropyDeferred atomic.Uint64
+	tooLarge                                                                                     atomic.Uint64
 }
 
 func (c *counters) dropped(err error) {
@@ -96,7 +99,7 @@ func (n *Node) Stats() Stats {
 		DroppedMalformed: c.malformed.Load(), DroppedInvalid: c.invalid.Load(),
 		DroppedUnknownType: c.unknownType.Load(), DroppedTypeClash: c.typeClash.Load(),
 		DroppedInboxFull: c.inboxFull.Load(), SendErrors: c.sendErrors.Load(),
-		StoreErrors: c.storeErrors.Load(), TooLargeToSend: c.tooLarge.Load(), CorruptAtStart: c.corruptAtStart.Load(), Reconnects: c.reconnects.Load(), AntiEntropySkipped: c.antiEntropySkipped.Load(),
+		StoreErrors: c.storeErrors.Load(), TooLargeToSend: c.tooLarge.Load(), CorruptAtStart: c.corruptAtStart.Load(), Reconnects: c.reconnects.Load(), AntiEntropySkipped: c.antiEntropySkipped.Load(), AntiEntropyDeferred: c.antiEntropyDeferred.Load(),
 	}
 }
 
