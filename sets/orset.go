@@ -3,9 +3,7 @@ package sets
 import (
 	"bytes"
 	"cmp"
-	"errors"
 	"iter"
-	"reflect"
 	"slices"
 	"strings"
 
@@ -80,30 +78,6 @@ type ORSet[T comparable] struct {
 }
 
 var _ crdt.CRDT[*ORSet[string], []string] = (*ORSet[string])(nil)
-
-func init() {
-	RegisterORSet[string]()
-	RegisterORSet[int]()
-	RegisterORSet[int64]()
-}
-
-// RegisterORSet registers ORSet[T] with the default payload registry, so
-// that payload.Unmarshal can decode its payloads. It is idempotent.
-// ORSet[string], ORSet[int] and ORSet[int64] are registered already.
-func RegisterORSet[T comparable]() {
-	err := payload.Register(payload.Type{
-		Name:    orsetTypeName[T](),
-		Version: 1,
-		New:     func(r crdt.ReplicaID) crdt.State { return NewORSet[T](r) },
-	})
-	if err != nil && !errors.Is(err, payload.ErrDuplicateType) {
-		panic(err) // unreachable: the registration is complete
-	}
-}
-
-func orsetTypeName[T comparable]() string {
-	return "sets.ORSet[" + reflect.TypeFor[T]().String() + "]"
-}
 
 // NewORSet returns an empty set bound to replica.
 func NewORSet[T comparable](replica crdt.ReplicaID) *ORSet[T] {
@@ -222,7 +196,7 @@ func (s *ORSet[T]) TakeDelta() (*ORSet[T], bool) {
 
 // TypeName returns "sets.ORSet[T]" with T's Go type, such as
 // "sets.ORSet[string]".
-func (s *ORSet[T]) TypeName() string { return orsetTypeName[T]() }
+func (s *ORSet[T]) TypeName() string { return setTypeName[T]("ORSet") }
 
 // MergeState merges other, which must be an *ORSet[T].
 func (s *ORSet[T]) MergeState(other crdt.State) error {

@@ -18,6 +18,9 @@ func init() {
 	RegisterLWWSet[string]()
 	RegisterLWWSet[int]()
 	RegisterLWWSet[int64]()
+	RegisterORSet[string]()
+	RegisterORSet[int]()
+	RegisterORSet[int64]()
 }
 
 // setTypeName returns the payload type name of set type kind over elements
@@ -54,6 +57,13 @@ func RegisterTwoPSet[T comparable]() {
 // registered already.
 func RegisterLWWSet[T comparable]() {
 	registerSetType(setTypeName[T]("LWWSet"), func(r crdt.ReplicaID) crdt.State { return NewLWWSet[T](r) })
+}
+
+// RegisterORSet registers ORSet[T] with the default payload registry. It is
+// idempotent. ORSet[string], ORSet[int] and ORSet[int64] are registered
+// already.
+func RegisterORSet[T comparable]() {
+	registerSetType(setTypeName[T]("ORSet"), func(r crdt.ReplicaID) crdt.State { return NewORSet[T](r) })
 }
 
 // Register registers every set type of this package, GSet, TwoPSet, LWWSet
