@@ -108,22 +108,14 @@ func (s Stamp) MarshalBinary() ([]byte, error) {
 // normal-form id at most DefaultMaxDepth levels deep.
 // On error the receiver is left unchanged.
 func (i *ID) UnmarshalBinary(data []byte) error {
-	v, err := Decoder{}.DecodeIDBinary(data)
-	if err == nil {
-		*i = v
-	}
-	return err
+	return decodeInto(i, data, Decoder.DecodeIDBinary)
 }
 
 // UnmarshalBinary decodes an event encoded by MarshalBinary, with the same
 // strictness as ID.UnmarshalBinary.
 // On error the receiver is left unchanged.
 func (e *Event) UnmarshalBinary(data []byte) error {
-	v, err := Decoder{}.DecodeEventBinary(data)
-	if err == nil {
-		*e = v
-	}
-	return err
+	return decodeInto(e, data, Decoder.DecodeEventBinary)
 }
 
 // UnmarshalBinary decodes a stamp in libitc's v1 format. It rejects, with
@@ -134,11 +126,7 @@ func (e *Event) UnmarshalBinary(data []byte) error {
 // DefaultMaxDepth.
 // On error the receiver is left unchanged.
 func (s *Stamp) UnmarshalBinary(data []byte) error {
-	v, err := Decoder{}.DecodeStampBinary(data)
-	if err == nil {
-		*s = v
-	}
-	return err
+	return decodeInto(s, data, Decoder.DecodeStampBinary)
 }
 
 type binReader struct {

@@ -182,31 +182,19 @@ func (e Event) MarshalCompact() ([]byte, error) {
 // deeper than DefaultMaxDepth.
 // On error the receiver is left unchanged.
 func (s *Stamp) UnmarshalCompact(data []byte) error {
-	v, err := Decoder{}.DecodeStampCompact(data)
-	if err == nil {
-		*s = v
-	}
-	return err
+	return decodeInto(s, data, Decoder.DecodeStampCompact)
 }
 
 // UnmarshalCompact decodes an id encoded by ID.MarshalCompact.
 // On error the receiver is left unchanged.
 func (i *ID) UnmarshalCompact(data []byte) error {
-	v, err := Decoder{}.DecodeIDCompact(data)
-	if err == nil {
-		*i = v
-	}
-	return err
+	return decodeInto(i, data, Decoder.DecodeIDCompact)
 }
 
 // UnmarshalCompact decodes an event encoded by Event.MarshalCompact.
 // On error the receiver is left unchanged.
 func (e *Event) UnmarshalCompact(data []byte) error {
-	v, err := Decoder{}.DecodeEventCompact(data)
-	if err == nil {
-		*e = v
-	}
-	return err
+	return decodeInto(e, data, Decoder.DecodeEventCompact)
 }
 
 type bitReader struct {

@@ -92,3 +92,14 @@ const poolMaxPreset = 1 << 16
 func presetPool(ids, events int) nodePool {
 	return nodePool{idNext: min(ids, poolMaxPreset), evNext: min(events, poolMaxPreset)}
 }
+
+// decodeInto runs decode with the zero Decoder and stores the result in
+// dst only on success, so that the Unmarshal methods leave their receiver
+// unchanged on error.
+func decodeInto[T any](dst *T, data []byte, decode func(Decoder, []byte) (T, error)) error {
+	v, err := decode(Decoder{}, data)
+	if err == nil {
+		*dst = v
+	}
+	return err
+}

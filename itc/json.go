@@ -88,11 +88,7 @@ func (s Stamp) MarshalJSON() ([]byte, error) {
 // DefaultMaxDepth.
 // On error the receiver is left unchanged.
 func (i *ID) UnmarshalJSON(data []byte) error {
-	v, err := Decoder{}.DecodeIDJSON(data)
-	if err == nil {
-		*i = v
-	}
-	return err
+	return decodeInto(i, data, Decoder.DecodeIDJSON)
 }
 
 // UnmarshalJSON decodes an event encoded by MarshalJSON; insignificant
@@ -100,11 +96,7 @@ func (i *ID) UnmarshalJSON(data []byte) error {
 // sign, fraction, exponent or leading zeros.
 // On error the receiver is left unchanged.
 func (e *Event) UnmarshalJSON(data []byte) error {
-	v, err := Decoder{}.DecodeEventJSON(data)
-	if err == nil {
-		*e = v
-	}
-	return err
+	return decodeInto(e, data, Decoder.DecodeEventJSON)
 }
 
 // UnmarshalJSON decodes a stamp encoded by MarshalJSON. The object must
@@ -114,11 +106,7 @@ func (e *Event) UnmarshalJSON(data []byte) error {
 // rejected with an error wrapping ErrInvalid.
 // On error the receiver is left unchanged.
 func (s *Stamp) UnmarshalJSON(data []byte) error {
-	v, err := Decoder{}.DecodeStampJSON(data)
-	if err == nil {
-		*s = v
-	}
-	return err
+	return decodeInto(s, data, Decoder.DecodeStampJSON)
 }
 
 type jsonReader struct {
