@@ -334,10 +334,11 @@ func cloneValue[V crdt.State](v V) (V, error) {
 }
 
 // adopt returns a copy of v, which may belong to another replica, bound to
-// m's replica: a fresh value with v merged into it.
+// m's replica: a fresh value with v merged into it. The fresh value is thrown
+// away on error, so a Struct value skips its atomicity trial (mergeField).
 func (m *Map[K, V]) adopt(v V) (V, error) {
 	n := m.newValue(m.replica)
-	if err := n.MergeState(v); err != nil {
+	if err := mergeField(n, v); err != nil {
 		var zero V
 		return zero, err
 	}
@@ -346,11 +347,11 @@ func (m *Map[K, V]) adopt(v V) (V, error) {
 }
 
 // join returns a new value, bound to m's replica, that is the join of the
-// slots' values.
+// slots' values. Like adopt, it merges into a fresh value without trial.
 func (m *Map[K, V]) join(slots []slot[V]) (V, error) {
 	n := m.newValue(m.replica)
 	for _, s := range slots {
-		if err := n.MergeState(s.val); err != nil {
+		if err := mergeField(n, s.val); err != nil {
 			var zero V
 			return zero, err
 		}

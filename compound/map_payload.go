@@ -133,8 +133,10 @@ func (m *Map[K, V]) LoadPayload(data []byte) error {
 			if isMissing(s.Value) {
 				return payload.Invalidf(sf+".value", "missing")
 			}
+			// A fresh value, dropped on error: a Struct value needs no
+			// atomicity trial (loadField).
 			v := m.newValue(m.replica)
-			if err := v.LoadPayload(s.Value); err != nil {
+			if err := loadField(v, s.Value); err != nil {
 				return payload.InField(sf+".value", err)
 			}
 			slots = append(slots, slot[V]{dot: d, val: v})
