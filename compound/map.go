@@ -644,13 +644,9 @@ func (m *Map[K, V]) TakeDelta() (*Map[K, V], bool) {
 }
 
 // TypeName returns "compound.Map[" + K's Go type + "," + V's TypeName + "]",
-// such as "compound.Map[string,counters.PNCounter]".
-func (m *Map[K, V]) TypeName() string {
-	if m.name == "" && m.newValue != nil {
-		m.name = mapTypeName[K](m.newValue)
-	}
-	return m.name
-}
+// such as "compound.Map[string,counters.PNCounter]" ("" for the zero Map).
+// NewMap computes it once; clones and deltas copy it.
+func (m *Map[K, V]) TypeName() string { return m.name }
 
 // MergeState merges other, which must be a *Map[K, V].
 func (m *Map[K, V]) MergeState(other crdt.State) error {
