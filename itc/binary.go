@@ -181,7 +181,7 @@ func (r *binReader) id(level int) (*idNode, error) {
 	if err != nil {
 		return nil, err
 	}
-	if (l == nil && rt == nil) || (l == idOne && rt == idOne) {
+	if !validIDPair(l, rt) {
 		r.pos = start
 		return nil, r.fail("id not in normal form")
 	}

@@ -278,32 +278,23 @@ func (r *bitReader) id(level int) (*idNode, error) {
 		return nil, nil
 	case 0b01:
 		rt, err = r.id(level + 1)
-		if err == nil && rt == nil {
-			r.pos = start
-			return nil, r.fail("id not in normal form")
-		}
 	case 0b10:
 		l, err = r.id(level + 1)
-		if err == nil && l == nil {
-			r.pos = start
-			return nil, r.fail("id not in normal form")
-		}
 	default:
-		if l, err = r.id(level + 1); err != nil {
-			return nil, err
+		if l, err = r.id(level + 1); err == nil {
+			rt, err = r.id(level + 1)
 		}
-		rt, err = r.id(level + 1)
 		if err == nil && (l == nil || rt == nil) {
 			r.pos = start
 			return nil, r.fail("non-canonical id code")
 		}
-		if err == nil && l == idOne && rt == idOne {
-			r.pos = start
-			return nil, r.fail("id not in normal form")
-		}
 	}
 	if err != nil {
 		return nil, err
+	}
+	if !validIDPair(l, rt) {
+		r.pos = start
+		return nil, r.fail("id not in normal form")
 	}
 	return r.pool.pair(l, rt), nil
 }

@@ -29,6 +29,12 @@ func invalid(format string, where string, pos int, msg string) error {
 	return fmt.Errorf("%w: %s: %s %d: %s", ErrInvalid, format, where, pos, msg)
 }
 
+// validIDPair reports whether the id pair (l, r) is in normal form: neither
+// (0, 0) nor (1, 1).
+func validIDPair(l, r *idNode) bool {
+	return !(l == nil && r == nil) && !(l == idOne && r == idOne)
+}
+
 // validNode reports whether (n, l, r) is in normal form given its children.
 func validNode(l, r Event) bool {
 	if l.n != 0 && r.n != 0 {

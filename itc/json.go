@@ -222,7 +222,7 @@ func (r *jsonReader) id(level int) (*idNode, error) {
 	if err := r.expect(']'); err != nil {
 		return nil, err
 	}
-	if (l == nil && rt == nil) || (l == idOne && rt == idOne) {
+	if !validIDPair(l, rt) {
 		r.pos = start
 		return nil, r.fail("id not in normal form")
 	}

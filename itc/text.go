@@ -207,7 +207,7 @@ func (p *textParser) id(level int) (*idNode, error) {
 	if err := p.expect(')'); err != nil {
 		return nil, err
 	}
-	if (l == nil && r == nil) || (l == idOne && r == idOne) {
+	if !validIDPair(l, r) {
 		p.pos = start
 		return nil, p.fail("id not in normal form")
 	}
