@@ -150,13 +150,9 @@ func (r *binReader) byte() (byte, error) {
 	return c, nil
 }
 
-func (r *binReader) tooDeep() error {
-	return r.fail("tree deeper than " + strconv.Itoa(r.max) + " levels")
-}
-
 func (r *binReader) id(level int) (*idNode, error) {
 	if level > r.max {
-		return nil, r.tooDeep()
+		return nil, r.fail(tooDeep(r.max))
 	}
 	start := r.pos
 	c, err := r.byte()
@@ -190,7 +186,7 @@ func (r *binReader) id(level int) (*idNode, error) {
 
 func (r *binReader) event(level int) (Event, error) {
 	if level > r.max {
-		return Event{}, r.tooDeep()
+		return Event{}, r.fail(tooDeep(r.max))
 	}
 	start := r.pos
 	h, err := r.byte()

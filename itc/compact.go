@@ -1,7 +1,5 @@
 package itc
 
-import "strconv"
-
 // bitWriter appends bits, most significant first, to a byte slice.
 type bitWriter struct {
 	b    []byte
@@ -252,13 +250,9 @@ func (r *bitReader) num() (uint64, error) {
 	}
 }
 
-func (r *bitReader) tooDeep() error {
-	return r.fail("tree deeper than " + strconv.Itoa(r.max) + " levels")
-}
-
 func (r *bitReader) id(level int) (*idNode, error) {
 	if level > r.max {
-		return nil, r.tooDeep()
+		return nil, r.fail(tooDeep(r.max))
 	}
 	start := r.pos
 	tag, err := r.read(2)
@@ -301,7 +295,7 @@ func (r *bitReader) id(level int) (*idNode, error) {
 
 func (r *bitReader) event(level int) (Event, error) {
 	if level > r.max {
-		return Event{}, r.tooDeep()
+		return Event{}, r.fail(tooDeep(r.max))
 	}
 	start := r.pos
 	leaf, err := r.read(1)

@@ -1,6 +1,9 @@
 package itc
 
-import "fmt"
+import (
+	"fmt"
+	"strconv"
+)
 
 // DefaultMaxDepth is the deepest tree, in levels, that the package-level
 // decoders accept. A leaf is one level; a node adds one level above the
@@ -27,6 +30,11 @@ func (d Decoder) maxDepth() int {
 // invalid builds a decoding error that wraps ErrInvalid.
 func invalid(format string, where string, pos int, msg string) error {
 	return fmt.Errorf("%w: %s: %s %d: %s", ErrInvalid, format, where, pos, msg)
+}
+
+// tooDeep is every decoder's message for a tree deeper than limit levels.
+func tooDeep(limit int) string {
+	return "tree deeper than " + strconv.Itoa(limit) + " levels"
 }
 
 // validIDPair reports whether the id pair (l, r) is in normal form: neither

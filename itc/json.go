@@ -150,10 +150,6 @@ func (r *jsonReader) end() error {
 	return nil
 }
 
-func (r *jsonReader) tooDeep() error {
-	return r.fail("tree deeper than " + strconv.Itoa(r.max) + " levels")
-}
-
 // number reads a JSON number that must be an integer in [0, 2^64-1].
 func (r *jsonReader) number() (uint64, error) {
 	r.peek()
@@ -190,7 +186,7 @@ func (r *jsonReader) number() (uint64, error) {
 
 func (r *jsonReader) id(level int) (*idNode, error) {
 	if level > r.max {
-		return nil, r.tooDeep()
+		return nil, r.fail(tooDeep(r.max))
 	}
 	if r.peek() != '[' {
 		n, err := r.number()
@@ -231,7 +227,7 @@ func (r *jsonReader) id(level int) (*idNode, error) {
 
 func (r *jsonReader) event(level int) (Event, error) {
 	if level > r.max {
-		return Event{}, r.tooDeep()
+		return Event{}, r.fail(tooDeep(r.max))
 	}
 	if r.peek() != '[' {
 		n, err := r.number()

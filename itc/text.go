@@ -178,7 +178,7 @@ func (p *textParser) end() error {
 
 func (p *textParser) id(level int) (*idNode, error) {
 	if level > p.max {
-		return nil, p.fail("tree deeper than " + strconv.Itoa(p.max) + " levels")
+		return nil, p.fail(tooDeep(p.max))
 	}
 	switch p.peek() {
 	case '0':
@@ -238,7 +238,7 @@ func (p *textParser) number() (uint64, error) {
 
 func (p *textParser) event(level int) (Event, error) {
 	if level > p.max {
-		return Event{}, p.fail("tree deeper than " + strconv.Itoa(p.max) + " levels")
+		return Event{}, p.fail(tooDeep(p.max))
 	}
 	if p.peek() != '(' {
 		n, err := p.number()
