@@ -296,3 +296,15 @@ func TestRootTypeErrorTakesTheEnclosingField(t *testing.T) {
 	assert.Equal(t, "entries[0].key", fe.Field)
 	assert.ErrorIs(t, err, payload.ErrInvalid)
 }
+
+// reversed orders itself backwards, so sorting by its Compare method is
+// told apart from sorting by value or by JSON.
+type reversed int
+
+func (r reversed) Compare(o reversed) int { return int(o) - int(r) }
+
+func TestSortElementsUsesTheCompareMethod(t *testing.T) {
+	xs := []reversed{3, 1, 2, 5, 4}
+	payload.SortElements(xs)
+	assert.Equal(t, []reversed{5, 4, 3, 2, 1}, xs)
+}

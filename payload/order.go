@@ -74,7 +74,7 @@ func SortElements[T comparable](xs []T) {
 		slices.Sort(s)
 		return
 	}
-	if ordersByValue[T]() {
+	if _, ok := any(xs[0]).(interface{ Compare(T) int }); ok {
 		slices.SortFunc(xs, Compare[T])
 		return
 	}
@@ -91,14 +91,4 @@ func SortElements[T comparable](xs []T) {
 	for i := range ks {
 		xs[i] = ks[i].x
 	}
-}
-
-// ordersByValue reports whether [Compare] orders T without encoding it.
-func ordersByValue[T comparable]() bool {
-	var zero T
-	switch any(zero).(type) {
-	case string, int, int64, int32, uint64, uint32, uint, float64, interface{ Compare(T) int }:
-		return true
-	}
-	return false
 }
