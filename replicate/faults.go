@@ -3,6 +3,8 @@ package replicate
 import (
 	"errors"
 	"fmt"
+	"io"
+	"log"
 	"math/rand/v2"
 	"net"
 	"strconv"
@@ -11,6 +13,9 @@ import (
 
 	"github.com/hashicorp/memberlist"
 )
+
+// discardLogger silences the transports' own logging.
+var discardLogger = log.New(io.Discard, "", 0)
 
 // ErrPartitioned is returned by a [FaultyTransport] dial across a partition.
 var ErrPartitioned = errors.New("replicate: address is on the other side of a partition")

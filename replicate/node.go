@@ -553,7 +553,7 @@ func (n *Node) Leave(ctx context.Context) error {
 	}
 	timeout := n.cfg.WriteTimeout
 	if d, ok := ctx.Deadline(); ok {
-		timeout = timeDuntil(d)
+		timeout = max(time.Until(d), time.Millisecond)
 	}
 	err := n.ml.Leave(timeout)
 	return errors.Join(err, n.Close())

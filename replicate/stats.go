@@ -2,10 +2,7 @@ package replicate
 
 import (
 	"errors"
-	"io"
-	"log"
 	"sync/atomic"
-	"time"
 
 	"github.com/crdtkit/crdtkit/crdt"
 	"github.com/crdtkit/crdtkit/payload"
@@ -102,12 +99,3 @@ func (n *Node) Stats() Stats {
 		StoreErrors: c.storeErrors.Load(), TooLargeToSend: c.tooLarge.Load(), CorruptAtStart: c.corruptAtStart.Load(), Reconnects: c.reconnects.Load(), AntiEntropySkipped: c.antiEntropySkipped.Load(), AntiEntropyDeferred: c.antiEntropyDeferred.Load(),
 	}
 }
-
-func timeDuntil(t time.Time) time.Duration {
-	if d := time.Until(t); d > 0 {
-		return d
-	}
-	return time.Millisecond
-}
-
-var discardLogger = log.New(io.Discard, "", 0)
