@@ -242,10 +242,6 @@ func (m *Map[K, V]) Update(key K, fn func(v V) error) error {
 		}
 	}
 	v.TakeDeltaState() // the map ships whole values; drop the value's own delta
-	dv, err := cloneValue(v)
-	if err != nil {
-		return fmt.Errorf("compound: Map.Update: %w", err)
-	}
 
 	d, err := m.cc.Next(m.replica)
 	if err != nil {
@@ -265,7 +261,10 @@ func (m *Map[K, V]) Update(key K, fn func(v V) error) error {
 	}
 	p.cc.Add(d)
 	kept := p.dropDots(key, old)
-	kept = append(kept, slot[V]{dot: d, val: dv})
+	// The delta shares v with the state: slot values are never modified
+	// (Update changes a copy, Merge copies what it takes), so neither side
+	// can change the other's.
+	kept = append(kept, slot[V]{dot: d, val: v})
 	slices.SortFunc(kept, compareSlots)
 	p.entries[key] = kept
 	p.index[d] = key
