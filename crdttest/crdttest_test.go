@@ -116,6 +116,18 @@ func TestVerifyCatchesNonIdempotentMerge(t *testing.T) {
 	caught(t, crdttest.Verify(regSpec(sumOnMerge), crdttest.Only(crdttest.LawIdempotent)), crdttest.LawIdempotent)
 }
 
+// A merge that is commutative and idempotent but not associative: only the
+// associativity law can see it.
+func TestVerifyCatchesNonAssociativeMerge(t *testing.T) {
+	caught(t, crdttest.Verify(regSpec(nonAssociative), crdttest.Only(crdttest.LawAssociative)), crdttest.LawAssociative)
+}
+
+// An empty state that is not the bottom of the lattice: merging it adds
+// something.
+func TestVerifyCatchesNonEmptyNew(t *testing.T) {
+	caught(t, crdttest.Verify(ctrSpec(selfInEmpty), crdttest.Only(crdttest.LawEmpty)), crdttest.LawEmpty)
+}
+
 func TestVerifyCatchesAliasingMerge(t *testing.T) {
 	caught(t, crdttest.Verify(gsetSpec(aliasMerge)), crdttest.LawNoAlias)
 }

@@ -28,6 +28,8 @@ const (
 	freshIDOnLoad      // ctr: loading binds the state to a new random id
 	shallowClone       // set: Clone shares the element map
 	lenientMerge       // set: MergeState ignores a state of another type
+	nonAssociative     // register: merge takes the mean (not associative)
+	selfInEmpty        // ctr: New already counts one increment of its own replica
 )
 
 var bugNames = map[bug]string{
@@ -35,6 +37,7 @@ var bugNames = map[bug]string{
 	forgetDelta: "ForgetDelta", lossyPayload: "LossyPayload", crossedField: "CrossedField",
 	ownerInPayload: "OwnerInPayload", freshIDOnLoad: "FreshIDOnLoad",
 	shallowClone: "ShallowClone", lenientMerge: "LenientMerge",
+	nonAssociative: "NonAssociative", selfInEmpty: "SelfInEmpty",
 }
 
 // ---- reg: an integer register -------------------------------------------
@@ -84,6 +87,13 @@ func (r *reg) Merge(o *reg) error {
 		r.v = o.v
 	case sumOnMerge:
 		r.v += o.v
+	case nonAssociative:
+		// Commutative and a ⊔ a == a, yet (0 ⊔ 4) ⊔ 2 == 2 and 0 ⊔ (4 ⊔ 2) == 1.
+		if r.set {
+			r.v = (r.v + o.v) / 2
+		} else {
+			r.v = o.v
+		}
 	default:
 		if !r.set || o.v > r.v {
 			r.v = o.v
@@ -348,7 +358,13 @@ type ctr struct {
 var _ crdt.CRDT[*ctr, int] = (*ctr)(nil)
 
 func newCtr(b bug) func(crdt.ReplicaID) *ctr {
-	return func(r crdt.ReplicaID) *ctr { return &ctr{bug: b, id: r, counts: map[crdt.ReplicaID]int{}} }
+	return func(r crdt.ReplicaID) *ctr {
+		c := &ctr{bug: b, id: r, counts: map[crdt.ReplicaID]int{}}
+		if b == selfInEmpty && r != "" {
+			c.counts[r] = 1
+		}
+		return c
+	}
 }
 
 // Inc counts one increment by the local replica.
@@ -446,11 +462,11 @@ func (c *ctr) LoadPayload(data []byte) error {
 }
 
 func init() {
-	for _, b := range []bug{correct, ownerInPayload, freshIDOnLoad} {
+	for _, b := range []bug{correct, ownerInPayload, freshIDOnLoad, selfInEmpty} {
 		payload.MustRegister(payload.Type{Name: "crdttest_test.Ctr" + bugNames[b], Version: 1,
 			New: func(r crdt.ReplicaID) crdt.State { return newCtr(b)(r) }})
 	}
-	for _, b := range []bug{correct, lastMergeWins, sumOnMerge} {
+	for _, b := range []bug{correct, lastMergeWins, sumOnMerge, nonAssociative} {
 		payload.MustRegister(payload.Type{Name: "crdttest_test.Reg" + bugNames[b], Version: 1,
 			New: func(r crdt.ReplicaID) crdt.State { return newReg(b)(r) }})
 	}
