@@ -435,9 +435,13 @@ func TestORSetLoadKeepsIdentity(t *testing.T) {
 // ---- Property test against an independent oracle ----
 
 // The oracle models the causal history directly. Each operation has a unique
-// id; an add of e, and a remove of e, "cover" every add of e that is in the
-// issuing replica's history at that moment (a re-add supersedes the adds it
-// has seen, as a remove does). An element is in a replica's set iff its
+// id; an add of e, and a remove of e, "cover" every add of e that is live in
+// the issuing replica's history at that moment, that is not covered already
+// (a re-add supersedes the adds it sees live, as a remove does). Adds that
+// are covered already are not covered again: their dots left the element
+// with the earlier operation, and a delta carries only the dots it cancels,
+// so a remove's delta that overtakes the re-add's does not cancel the adds
+// the re-add superseded. An element is in a replica's set iff its
 // history holds an add of it that no operation in the history covers. A
 // replica's history is a set of operation ids; merging a full state unions
 // histories, a delta carries the operations made since the last TakeDelta.
@@ -472,9 +476,13 @@ func (w *oracleWorld) members(hist map[int]bool) []int {
 }
 
 func (w *oracleWorld) record(hist map[int]bool, add bool, e int) int {
+	covered := map[int]bool{}
+	for id := range hist {
+		maps.Copy(covered, w.ops[id].covers)
+	}
 	covers := map[int]bool{}
 	for id := range hist {
-		if op := w.ops[id]; op.add && op.elem == e {
+		if op := w.ops[id]; op.add && op.elem == e && !covered[id] {
 			covers[id] = true
 		}
 	}
