@@ -251,7 +251,8 @@ func (t *StructType[F]) make(replica crdt.ReplicaID) (F, error) {
 //     from Fields stays valid, and pending deltas are kept across merges
 //     (TestStructMergeKeepsPendingDeltaAndPointers). Nested Structs run
 //     their part of a trial without a trial of their own, so the cost does
-//     not grow with depth.
+//     not grow with depth; nor do Struct values that a [Map] merges or
+//     loads into fresh values, which it drops on error.
 //   - Strict payloads. An unknown field name, a missing field, a null field
 //     or a name given twice is an error naming the field
 //     (TestStructLoadPayloadStrict); field errors carry the field's name in
