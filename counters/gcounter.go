@@ -81,23 +81,33 @@ func (c *GCounter) Replica() crdt.ReplicaID { return c.replica }
 // the counter is bound to no replica; the counter is then unchanged. Inc(0)
 // does nothing.
 func (c *GCounter) Inc(n uint64) error {
-	if err := c.replica.Validate(); err != nil {
-		return fmt.Errorf("counters: Inc: %w", err)
+	sum, err := c.inc(n)
+	if err != nil || sum == 0 {
+		return err
 	}
-	if n == 0 {
-		return nil
-	}
-	old := c.Count(c.replica)
-	sum, carry := bits.Add64(old, n, 0)
-	if carry != 0 {
-		return fmt.Errorf("%w: replica %q holds %d, adding %d", ErrOverflow, c.replica, old, n)
-	}
-	c.set(c.replica, sum)
 	if c.delta == nil {
 		c.delta = &GCounter{replica: c.replica}
 	}
 	c.delta.set(c.replica, sum)
 	return nil
+}
+
+// inc is Inc without the delta: it returns the local replica's new count,
+// or 0 if n is 0 and nothing changed.
+func (c *GCounter) inc(n uint64) (uint64, error) {
+	if err := c.replica.Validate(); err != nil {
+		return 0, fmt.Errorf("counters: Inc: %w", err)
+	}
+	if n == 0 {
+		return 0, nil
+	}
+	old := c.Count(c.replica)
+	sum, carry := bits.Add64(old, n, 0)
+	if carry != 0 {
+		return 0, fmt.Errorf("%w: replica %q holds %d, adding %d", ErrOverflow, c.replica, old, n)
+	}
+	c.set(c.replica, sum)
+	return sum, nil
 }
 
 // set sets the count of r to n > 0.

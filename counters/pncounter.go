@@ -74,17 +74,14 @@ func (c *PNCounter) Dec(n uint64) error {
 }
 
 func (c *PNCounter) add(g *GCounter, n uint64, part func(*PNCounter) *GCounter) error {
-	if err := g.Inc(n); err != nil {
+	sum, err := g.inc(n)
+	if err != nil || sum == 0 {
 		return err
-	}
-	gd, ok := g.TakeDelta()
-	if !ok {
-		return nil
 	}
 	if c.delta == nil {
 		c.delta = &PNCounter{p: GCounter{replica: c.p.replica}, n: GCounter{replica: c.p.replica}}
 	}
-	_ = part(c.delta).Merge(gd)
+	part(c.delta).set(c.p.replica, sum)
 	return nil
 }
 
