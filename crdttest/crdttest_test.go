@@ -128,6 +128,18 @@ func TestVerifyCatchesNonEmptyNew(t *testing.T) {
 	caught(t, crdttest.Verify(ctrSpec(selfInEmpty), crdttest.Only(crdttest.LawEmpty)), crdttest.LawEmpty)
 }
 
+// Every law has a type that breaks it. Here: a summing merge counts a
+// duplicated or redelivered message twice, so the replicas of the network
+// law diverge; and a payload that leaves out an element rebuilds a state of
+// another value.
+func TestVerifyCatchesDivergence(t *testing.T) {
+	caught(t, crdttest.Verify(regSpec(sumOnMerge), crdttest.Only(crdttest.LawConvergence)), crdttest.LawConvergence)
+}
+
+func TestVerifyCatchesValueLostInPayload(t *testing.T) {
+	caught(t, crdttest.Verify(gsetSpec(lossyPayload), crdttest.Only(crdttest.LawValue)), crdttest.LawValue)
+}
+
 func TestVerifyCatchesAliasingMerge(t *testing.T) {
 	caught(t, crdttest.Verify(gsetSpec(aliasMerge)), crdttest.LawNoAlias)
 }
