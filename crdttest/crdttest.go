@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
-	"strings"
 	"testing"
 
 	"pgregory.net/rapid"
@@ -273,8 +272,4 @@ func clip(b []byte) string {
 		return s[:max] + fmt.Sprintf("... (%d bytes)", len(s))
 	}
 	return s
-}
-
-func indent(s string) string {
-	return "    " + strings.ReplaceAll(strings.TrimRight(s, "\n"), "\n", "\n    ")
 }
