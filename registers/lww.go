@@ -60,7 +60,7 @@ type LWW[T any] struct {
 	set   bool
 	ts    crdt.Timestamp
 	raw   []byte // canonical JSON of the value; never modified in place
-	val   T      // the decoded value, exposed only for flat T
+	val   T      // the decoded value for flat T (flatValue), else the zero T
 	delta *LWW[T]
 }
 
@@ -104,6 +104,7 @@ func (r *LWW[T]) Set(v T) error {
 	if err != nil {
 		return fmt.Errorf("registers: LWW.Set: %w", err)
 	}
+	val = flatValue(val)
 	r.set, r.ts, r.raw, r.val = true, r.clock.Now(), raw, val
 	r.delta = &LWW[T]{clock: r.clock, set: true, ts: r.ts, raw: raw, val: val}
 	return nil
@@ -162,13 +163,7 @@ func (r *LWW[T]) Merge(other *LWW[T]) error {
 	}
 	r.clock.Observe(other.ts)
 	if other.beats(r) {
-		r.set, r.ts, r.raw = true, other.ts, bytes.Clone(other.raw)
-		if isFlat[T]() {
-			r.val = other.val
-		} else {
-			var zero T
-			r.val = zero
-		}
+		r.set, r.ts, r.raw, r.val = true, other.ts, bytes.Clone(other.raw), other.val
 	}
 	return nil
 }
@@ -176,11 +171,7 @@ func (r *LWW[T]) Merge(other *LWW[T]) error {
 // Clone returns a copy bound to the same replica and sharing its clock, with
 // no pending delta.
 func (r *LWW[T]) Clone() *LWW[T] {
-	c := &LWW[T]{clock: r.clock, set: r.set, ts: r.ts, raw: bytes.Clone(r.raw)}
-	if isFlat[T]() {
-		c.val = r.val
-	}
-	return c
+	return &LWW[T]{clock: r.clock, set: r.set, ts: r.ts, raw: bytes.Clone(r.raw), val: r.val}
 }
 
 // TakeDelta returns the last local write as a register of its own and forgets
@@ -268,7 +259,7 @@ func (r *LWW[T]) LoadPayload(data []byte) error {
 		return payload.InField("value", err)
 	}
 	r.clock.Observe(*p.TS)
-	r.set, r.ts, r.raw, r.val, r.delta = true, *p.TS, raw, val, nil
+	r.set, r.ts, r.raw, r.val, r.delta = true, *p.TS, raw, flatValue(val), nil
 	return nil
 }
 

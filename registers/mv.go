@@ -89,11 +89,8 @@ type sibling[T any] struct {
 
 func newSibling[T any](ev itc.Event, raw []byte, val T) sibling[T] {
 	j, _ := ev.MarshalJSON() // never fails
-	if !isFlat[T]() {
-		var zero T
-		val = zero // Value decodes raw afresh for types with references
-	}
-	return sibling[T]{ev: ev, evJSON: j, raw: raw, val: val}
+	// Value decodes raw afresh for types with references.
+	return sibling[T]{ev: ev, evJSON: j, raw: raw, val: flatValue(val)}
 }
 
 var (

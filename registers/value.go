@@ -110,6 +110,17 @@ func isFlat[T any]() bool {
 	return f
 }
 
+// flatValue returns v if T is flat and the zero T otherwise: registers keep
+// a decoded value only for flat types (see isFlat), so that the others hold
+// no second, unused copy of every value next to its JSON.
+func flatValue[T any](v T) T {
+	if isFlat[T]() {
+		return v
+	}
+	var zero T
+	return zero
+}
+
 func flatType(t reflect.Type, depth int) bool {
 	if depth > 32 {
 		return false
