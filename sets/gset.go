@@ -1,9 +1,9 @@
 package sets
 
 import (
-	"bytes"
 	"iter"
 	"maps"
+	"slices"
 
 	"github.com/crdtkit/crdtkit/crdt"
 	"github.com/crdtkit/crdtkit/payload"
@@ -122,7 +122,7 @@ type gsetPayload[T comparable] struct {
 }
 
 // gsetNullable is gsetPayload with nullable elements, to find a null element
-// in a payload that mentions null.
+// among the zero elements a payload decoded to.
 type gsetNullable[T comparable] struct {
 	Elements []*T `json:"elements"`
 }
@@ -140,7 +140,7 @@ func (s *GSet[T]) LoadPayload(data []byte) error {
 	if err := payload.DecodeStrict(data, &p); err != nil {
 		return err
 	}
-	if mentionsNull(data) {
+	if holdsZero(p.Elements) {
 		var n gsetNullable[T]
 		if err := payload.DecodeStrict(data, &n); err != nil {
 			return err
@@ -191,9 +191,13 @@ func uniqueMembers[T comparable](field string, xs []T) (map[T]struct{}, error) {
 	return m, nil
 }
 
-// mentionsNull reports whether data might hold a JSON null, so that the
-// slower check for null elements runs only on such payloads.
-func mentionsNull(data []byte) bool { return bytes.Contains(data, []byte("null")) }
+// holdsZero reports whether xs holds the zero element, which is what a null
+// element decodes to, so that the slower check for null elements (a second
+// decode) runs only on such payloads.
+func holdsZero[T comparable](xs []T) bool {
+	var zero T
+	return slices.Contains(xs, zero)
+}
 
 // rejectNull returns an error naming the first null element of field. A null
 // would otherwise decode silently to the zero element.

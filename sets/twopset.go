@@ -201,7 +201,7 @@ func (s *TwoPSet[T]) LoadPayload(data []byte) error {
 	if err := payload.DecodeStrict(data, &p); err != nil {
 		return err
 	}
-	if mentionsNull(data) {
+	if holdsZero(p.Elements) || holdsZero(p.Removed) {
 		var n twoPSetNullable[T]
 		if err := payload.DecodeStrict(data, &n); err != nil {
 			return err
