@@ -299,17 +299,11 @@ func TestLWWSetMatchesOracle(t *testing.T) {
 		const n = 3
 		reps := make([]*sets.LWWSet[int], n)
 		clocks := make([]*fakeTime, n)
-		known := make([]map[lwwOp]bool, n)
-		pending := make([]map[lwwOp]bool, n)
 		for i := range reps {
 			reps[i], clocks[i] = newFakeLWW[int](crdt.ReplicaID(rune('a'+i)), base)
-			known[i], pending[i] = map[lwwOp]bool{}, map[lwwOp]bool{}
 		}
-		type msg struct {
-			ops map[lwwOp]bool
-			d   *sets.LWWSet[int]
-		}
-		var inflight []msg
+		w := newOpNet[*sets.LWWSet[int], lwwOp](reps)
+		known := w.known
 		var lastWrite []crdt.Timestamp
 		for range rapid.IntRange(1, 60).Draw(t, "steps") {
 			r := rapid.IntRange(0, n-1).Draw(t, "r")
@@ -338,27 +332,9 @@ func TestLWWSetMatchesOracle(t *testing.T) {
 					}
 				}
 				lastWrite = append(lastWrite, o.ts)
-				known[r][o], pending[r][o] = true, true
-			case 2:
-				src := rapid.IntRange(0, n-1).Draw(t, "src")
-				_ = reps[r].Merge(reps[src])
-				for o := range known[src] {
-					known[r][o] = true
-				}
-			case 3:
-				if d, ok := reps[r].TakeDelta(); ok {
-					inflight = append(inflight, msg{pending[r], d})
-				}
-				pending[r] = map[lwwOp]bool{}
-			case 4:
-				if len(inflight) == 0 {
-					continue
-				}
-				m := inflight[rapid.IntRange(0, len(inflight)-1).Draw(t, "msg")]
-				_ = reps[r].Merge(m.d)
-				for o := range m.ops {
-					known[r][o] = true
-				}
+				w.did(r, o)
+			default:
+				w.exchange(t, r, k-2)
 			}
 			for i := range reps {
 				latest := map[int]lwwOp{}

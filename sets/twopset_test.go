@@ -160,24 +160,15 @@ func TestTwoPSetMatchesOracle(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		const n = 3
 		reps := make([]*sets.TwoPSet[int], n)
-		known := make([]map[op]bool, n)
 		for i := range reps {
 			reps[i] = sets.NewTwoPSet[int](crdt.ReplicaID(rune('a' + i)))
-			known[i] = map[op]bool{}
 		}
-		type msg struct {
-			ops map[op]bool
-			d   *sets.TwoPSet[int]
-		}
-		var inflight []msg
-		sent := make([]map[op]bool, n) // ops in each replica's pending delta
-		for i := range sent {
-			sent[i] = map[op]bool{}
-		}
+		w := newOpNet[*sets.TwoPSet[int], op](reps)
+		known := w.known
 		for range rapid.IntRange(1, 60).Draw(t, "steps") {
 			r := rapid.IntRange(0, n-1).Draw(t, "r")
 			x := rapid.IntRange(0, 6).Draw(t, "x")
-			switch rapid.IntRange(0, 4).Draw(t, "op") {
+			switch k := rapid.IntRange(0, 4).Draw(t, "op"); k {
 			case 0:
 				err := reps[r].Add(x)
 				if known[r][op{x, true}] {
@@ -190,36 +181,15 @@ func TestTwoPSetMatchesOracle(t *testing.T) {
 					t.Fatal(err)
 				}
 				if !known[r][op{x, false}] { // re-adding a known element is no mutation
-					known[r][op{x, false}] = true
-					sent[r][op{x, false}] = true
+					w.did(r, op{x, false})
 				}
 			case 1:
 				reps[r].Remove(x)
 				if !known[r][op{x, true}] {
-					known[r][op{x, true}] = true
-					sent[r][op{x, true}] = true
+					w.did(r, op{x, true})
 				}
-			case 2:
-				src := rapid.IntRange(0, n-1).Draw(t, "src")
-				_ = reps[r].Merge(reps[src])
-				for o := range known[src] {
-					known[r][o] = true
-				}
-			case 3:
-				if d, ok := reps[r].TakeDelta(); ok {
-					inflight = append(inflight, msg{sent[r], d})
-				}
-				sent[r] = map[op]bool{}
-			case 4:
-				if len(inflight) == 0 {
-					continue
-				}
-				i := rapid.IntRange(0, len(inflight)-1).Draw(t, "msg")
-				m := inflight[i]
-				_ = reps[r].Merge(m.d)
-				for o := range m.ops {
-					known[r][o] = true
-				}
+			default:
+				w.exchange(t, r, k-2)
 			}
 			for i := range reps {
 				want := []int{}
