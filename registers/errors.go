@@ -8,6 +8,7 @@ import "errors"
 // encodes to the same bytes.
 var ErrValue = errors.New("registers: value has no stable JSON form")
 
-// ErrNoIdentity is returned by a write to an [MV] register that has no
-// [Identity] to stamp it with. It wraps itc.ErrAnonymous.
+// ErrNoIdentity is wrapped by the error of a write to an [MV] register that
+// has no [Identity] to stamp it with; that error also wraps
+// itc.ErrAnonymous (ErrNoIdentity itself does not).
 var ErrNoIdentity = errors.New("registers: MV register has no identity")
