@@ -99,22 +99,7 @@ func (s *ORSet[T]) Add(e T) error {
 	}
 	old, _ := s.elems.Get(e)
 	s.elems.Set(e, causal.DotSetOf(d))
-
-	// Join the delta ({e: {d}}, {d} ∪ old) into the pending delta. Dots
-	// name one element, so only e's entry changes: its pending dots that
-	// this add supersedes go, the new dot joins.
-	p := s.pending()
-	keep := []causal.Dot{d}
-	if pd, ok := p.elems.Get(e); ok {
-		for x := range pd.All() {
-			if !old.Contains(x) {
-				keep = append(keep, x)
-			}
-		}
-	}
-	p.elems.Set(e, causal.DotSetOf(keep...))
-	p.ctx.Add(d)
-	p.ctx.AddSet(old)
+	s.record(e, old, d) // the delta ({e: {d}}, {d} ∪ old)
 	return nil
 }
 
@@ -127,27 +112,32 @@ func (s *ORSet[T]) Remove(e T) bool {
 		return false
 	}
 	s.elems.Delete(e)
+	s.record(e, old) // the delta ({}, old)
+	return true
+}
 
-	// Join the delta ({}, old) into the pending delta.
-	p := s.pending()
+// record joins into the pending delta the delta of a local operation that
+// replaced the dots old of e with the dot fresh, if any: ({e: fresh}, fresh
+// ∪ old). Dots name one element, so only e's entry changes: its pending
+// dots that old cancels go, fresh joins.
+func (s *ORSet[T]) record(e T, old causal.DotSet, fresh ...causal.Dot) {
+	if s.delta == nil {
+		s.delta = &ORSet[T]{replica: s.replica}
+	}
+	p := s.delta
+	keep := fresh
 	if pd, ok := p.elems.Get(e); ok {
-		var keep []causal.Dot
 		for x := range pd.All() {
 			if !old.Contains(x) {
 				keep = append(keep, x)
 			}
 		}
-		p.elems.Set(e, causal.DotSetOf(keep...))
+	}
+	p.elems.Set(e, causal.DotSetOf(keep...))
+	for _, d := range fresh {
+		p.ctx.Add(d)
 	}
 	p.ctx.AddSet(old)
-	return true
-}
-
-func (s *ORSet[T]) pending() *ORSet[T] {
-	if s.delta == nil {
-		s.delta = &ORSet[T]{replica: s.replica}
-	}
-	return s.delta
 }
 
 // Contains reports whether e is in the set.
