@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"github.com/crdtkit/crdtkit/internal/testserver"
 	"io"
 	"os"
 	"path/filepath"
@@ -92,16 +93,21 @@ func TestRunTwiceContinues(t *testing.T) {
 	checkTwoRuns(t, config{dir: dir, out: io.Discard}, func() stored { return readDir(t, dir) })
 }
 
-// TestRunTwiceServers does the same on PostgreSQL and Redis when the
-// environment names a server (the variables of the store tests), under a
+// TestRunTwiceServers does the same on PostgreSQL and Redis, under a
 // namespace of its own so that earlier runs on the server do not matter.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	testserver.StopAll()
+	os.Exit(code)
+}
+
 func TestRunTwiceServers(t *testing.T) {
-	for _, env := range []string{"CRDTKIT_POSTGRES_URL", "CRDTKIT_REDIS_URL"} {
-		t.Run(env, func(t *testing.T) {
-			url := os.Getenv(env)
-			if url == "" {
-				t.Skipf("set %s to run the example against that server", env)
-			}
+	servers := map[string]func(testing.TB) string{"postgres": testserver.Postgres, "redis": testserver.Redis}
+	for name, start := range servers {
+		t.Run(name, func(t *testing.T) {
+			// A throwaway server on loopback, or the one CRDTKIT_POSTGRES_URL /
+			// CRDTKIT_REDIS_URL names; missing binaries skip, or fail under CI=true.
+			url := start(t)
 			ns := "friendship-test-" + string(crdt.NewReplicaID()) + "/"
 			checkTwoRuns(t, config{store: url, out: io.Discard, ns: ns}, func() stored {
 				b, err := storeurl.OpenBackend(context.Background(), url)

@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/crdtkit/crdtkit/store"
-	"github.com/crdtkit/crdtkit/store/internal/testserver"
+	"github.com/crdtkit/crdtkit/internal/testserver"
 	"github.com/crdtkit/crdtkit/store/pgstore"
 	"github.com/crdtkit/crdtkit/store/storetest"
 )
