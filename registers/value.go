@@ -2,7 +2,6 @@ package registers
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"reflect"
 	"sync"
@@ -71,7 +70,7 @@ func canonicalValue[T any](raw []byte) ([]byte, T, error) {
 	var zero T
 	v, err := decodeValue[T](raw)
 	if err != nil {
-		return nil, zero, rootless(err)
+		return nil, zero, err
 	}
 	canon, back, err := encodeValue(v)
 	if err != nil {
@@ -142,14 +141,4 @@ func flatType(t reflect.Type, depth int) bool {
 		return true
 	}
 	return false
-}
-
-// rootless drops the "(root)" field name that the strict decoder gives to an
-// error about the whole value, so that the caller's field name stands alone.
-func rootless(err error) error {
-	var fe *payload.FieldError
-	if errors.As(err, &fe) && fe.Field == "(root)" {
-		return fe.Err
-	}
-	return err
 }
