@@ -253,9 +253,6 @@ func (r *LWW[T]) LoadPayload(data []byte) error {
 	}
 	raw, val, err := canonicalValue[T](p.Value)
 	if err != nil {
-		if !errors.Is(err, payload.ErrInvalid) {
-			err = fmt.Errorf("%w: %w", payload.ErrInvalid, err)
-		}
 		return payload.InField("value", err)
 	}
 	r.clock.Observe(*p.TS)

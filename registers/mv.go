@@ -378,9 +378,6 @@ func (r *MV[T]) LoadPayload(data []byte) error {
 		}
 		raw, val, err := canonicalValue[T](v.Value)
 		if err != nil {
-			if !errors.Is(err, payload.ErrInvalid) {
-				err = fmt.Errorf("%w: %w", payload.ErrInvalid, err)
-			}
 			return payload.InField(field+".value", err)
 		}
 		for j := range i {

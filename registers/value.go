@@ -65,7 +65,7 @@ func decodeValue[T any](raw []byte) (T, error) {
 
 // canonicalValue decodes raw, a value read from a payload, and returns its
 // canonical encoding and the decoded value. It is encodeValue for data from
-// outside.
+// outside: every error wraps payload.ErrInvalid.
 func canonicalValue[T any](raw []byte) ([]byte, T, error) {
 	var zero T
 	v, err := decodeValue[T](raw)
@@ -74,7 +74,7 @@ func canonicalValue[T any](raw []byte) ([]byte, T, error) {
 	}
 	canon, back, err := encodeValue(v)
 	if err != nil {
-		return nil, zero, err
+		return nil, zero, fmt.Errorf("%w: %w", payload.ErrInvalid, err)
 	}
 	// JSON null decodes into most Go types as "no change", which would read
 	// null as the zero value. Accept null only where it is T's own form.
