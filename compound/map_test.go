@@ -206,7 +206,7 @@ func TestMapReAddDoesNotResurrect(t *testing.T) {
 	// Through the deltas, delivered to a third replica in the worst order:
 	// the re-add first, the old add last.
 	c := newPNMap("c")
-	a, b = newPNMap("a"), newPNMap("b")
+	a = newPNMap("a")
 	require.NoError(t, a.Update("k", inc(5)))
 	add, _ := a.TakeDelta()
 	a.Remove("k")

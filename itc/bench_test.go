@@ -49,7 +49,6 @@ var (
 	sinkStamp Stamp
 	sinkOrd   Ordering
 	sinkBytes []byte
-	sinkStr   string
 )
 
 func BenchmarkFork(b *testing.B) {
