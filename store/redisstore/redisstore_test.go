@@ -8,8 +8,8 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/crdtkit/crdtkit/store"
 	"github.com/crdtkit/crdtkit/internal/testserver"
+	"github.com/crdtkit/crdtkit/store"
 	"github.com/crdtkit/crdtkit/store/redisstore"
 	"github.com/crdtkit/crdtkit/store/storetest"
 )

@@ -7,11 +7,11 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/crdtkit/crdtkit/internal/testserver"
 	"github.com/crdtkit/crdtkit/store"
 	boltstore "github.com/crdtkit/crdtkit/store/bbolt"
 	"github.com/crdtkit/crdtkit/store/dirstore"
 	"github.com/crdtkit/crdtkit/store/internal/testcrdt"
-	"github.com/crdtkit/crdtkit/internal/testserver"
 	"github.com/crdtkit/crdtkit/store/pgstore"
 	"github.com/crdtkit/crdtkit/store/redisstore"
 	"github.com/crdtkit/crdtkit/store/storeurl"
