@@ -186,9 +186,9 @@ type Side uint8
 
 // The sides of a key in [Join].
 const (
-	OnlyA Side = 1 << iota // the key is in a only
-	OnlyB                  // the key is in b only
-	Both  = OnlyA | OnlyB  // the key is in both
+	OnlyA Side            = 1 << iota // the key is in a only
+	OnlyB                             // the key is in b only
+	Both  = OnlyA | OnlyB             // the key is in both
 )
 
 // Join returns a new map built from a walk of a and b in key order: for
@@ -262,4 +262,20 @@ func PreferJoin(n, m int) bool {
 	}
 	depth := bits.Len(uint(n)) // about log2(n)
 	return m*depth > 4*(n+m)
+}
+
+// Insert adds k with value v if k is absent and reports whether it did; a
+// present key is left as it was. Keys inserted in ascending order are
+// appended without a search, as by [Map.Load].
+func (m *Map[K, V]) Insert(k K, v V) (added bool) {
+	t := m.tree()
+	if last, ok := t.Max(); !ok || m.less(last.key, k) {
+		t.Load(entry[K, V]{key: k, val: v})
+		return true
+	}
+	if _, ok := t.Get(entry[K, V]{key: k}); ok {
+		return false
+	}
+	t.Set(entry[K, V]{key: k, val: v})
+	return true
 }

@@ -49,7 +49,14 @@ func TestMapAgainstModel(t *testing.T) {
 		for range rapid.IntRange(0, 200).Draw(t, "ops") {
 			i := rapid.IntRange(0, len(maps)-1).Draw(t, "map")
 			m, o := maps[i], models[i]
-			switch rapid.IntRange(0, 5).Draw(t, "op") {
+			switch rapid.IntRange(0, 6).Draw(t, "op") {
+			case 6:
+				k, v := key.Draw(t, "k"), val.Draw(t, "v")
+				_, had := o[k]
+				require.Equal(t, !had, m.Insert(k, v))
+				if !had {
+					o[k] = v
+				}
 			case 0, 1:
 				k, v := key.Draw(t, "k"), val.Draw(t, "v")
 				_, had := o[k]
