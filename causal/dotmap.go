@@ -366,6 +366,10 @@ func (j *joiner[K, P]) walk() error {
 	}
 	var added []moved
 	var dropped []Dot
+	// A conflict check may build m's index during the walk, from m's keys as
+	// they were before it; only an index that existed before is kept up to
+	// date, a new one is dropped after the walk.
+	indexed := m.indexed
 	keys, err := ordered.Join(&m.keys, &j.o.keys, func(k K, s, t Slots[P], side ordered.Side) (Slots[P], bool, error) {
 		var u Slots[P]
 		var err error
@@ -381,9 +385,7 @@ func (j *joiner[K, P]) walk() error {
 		if err != nil {
 			return u, false, err
 		}
-		// Recorded whether or not m has an index yet: a conflict check
-		// may build it, from m's keys as they were before the walk.
-		if !sameSlots(u, s) {
+		if indexed && !sameSlots(u, s) {
 			for d := range s.All() {
 				if !u.Contains(d) {
 					dropped = append(dropped, d)
@@ -401,7 +403,11 @@ func (j *joiner[K, P]) walk() error {
 		return err
 	}
 	m.keys = keys
-	if !m.indexed || len(added)+len(dropped) == 0 {
+	if !indexed {
+		m.index, m.indexed = ordered.Map[Dot, K]{}, false
+		return nil
+	}
+	if len(added)+len(dropped) == 0 {
 		return nil
 	}
 	if !ordered.PreferJoin(m.index.Len(), len(added)+len(dropped)) {

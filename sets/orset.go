@@ -243,13 +243,13 @@ func (s *ORSet[T]) AppendPayload(dst []byte) ([]byte, error) {
 	dst = append(dst, `{"context":`...)
 	dst = s.ctx.AppendJSON(dst)
 	dst = append(dst, `,"elements":[`...)
-	first := true
+	i, n := 0, s.elems.Len()
 	var err error
 	for e, ds := range s.elems.All() {
-		if !first {
+		start := len(dst)
+		if i > 0 {
 			dst = append(dst, ',')
 		}
-		first = false
 		dst = append(dst, `{"dots":`...)
 		dst = causal.AppendSlotDots(dst, ds)
 		dst = append(dst, `,"e":`...)
@@ -257,6 +257,12 @@ func (s *ORSet[T]) AppendPayload(dst []byte) ([]byte, error) {
 			return dst, err
 		}
 		dst = append(dst, '}')
+		if i == 0 && n > 16 {
+			// Make room once, from the first element's size, instead of
+			// growing (and copying) the buffer some twenty times.
+			dst = slices.Grow(dst, (len(dst)-start+1)*(n-1)*9/8)
+		}
+		i++
 	}
 	return append(dst, "]}"...), nil
 }
