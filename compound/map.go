@@ -110,17 +110,9 @@ type Map[K comparable, V crdt.State] struct {
 	newValue func(crdt.ReplicaID) V
 	name     string
 
-	cc      *causal.Context
-	entries map[K][]slot[V]  // present keys; slots sorted by dot, never empty
-	index   map[causal.Dot]K // dot of every slot -> its key
-	delta   *Map[K, V]       // join of the pending deltas; nil if none
-}
-
-// slot is one dot of a key and the key's value as of that dot's update. A
-// slot's value is never modified while the slot is in a map.
-type slot[V any] struct {
-	dot causal.Dot
-	val V
+	cc    *causal.Context
+	store causal.Store[K, V] // present keys: each slot a dot and the key's value as of that dot's update
+	delta *Map[K, V]         // join of the pending deltas; nil if none
 }
 
 var _ crdt.CRDT[*Map[string, crdt.State], map[string]crdt.State] = (*Map[string, crdt.State])(nil)
@@ -142,8 +134,6 @@ func NewMap[K comparable, V crdt.State](replica crdt.ReplicaID, newValue func(cr
 		newValue: newValue,
 		name:     mapTypeName[K](newValue),
 		cc:       new(causal.Context),
-		entries:  make(map[K][]slot[V]),
-		index:    make(map[causal.Dot]K),
 	}
 }
 
@@ -180,8 +170,6 @@ func (m *Map[K, V]) emptyLike() *Map[K, V] {
 		newValue: m.newValue,
 		name:     m.name,
 		cc:       new(causal.Context),
-		entries:  make(map[K][]slot[V]),
-		index:    make(map[causal.Dot]K),
 	}
 }
 
@@ -218,13 +206,14 @@ func (m *Map[K, V]) Update(key K, fn func(v V) error) error {
 	if err := m.replica.Validate(); err != nil {
 		return fmt.Errorf("compound: Map.Update: %w", err)
 	}
-	old := m.entries[key]
+	old, _ := m.store.Get(key)
 	var v V
-	switch len(old) {
+	switch old.Len() {
 	case 0:
 		v = m.newValue(m.replica)
 	case 1:
-		c, err := cloneValue(old[0].val)
+		first, _ := old.First()
+		c, err := cloneValue(first.Val)
 		if err != nil {
 			return fmt.Errorf("compound: Map.Update: %w", err)
 		}
@@ -247,27 +236,20 @@ func (m *Map[K, V]) Update(key K, fn func(v V) error) error {
 	if err != nil {
 		return fmt.Errorf("compound: Map.Update: %w", err)
 	}
-	for _, s := range old {
-		delete(m.index, s.dot)
-	}
-	m.entries[key] = []slot[V]{{dot: d, val: v}}
-	m.index[d] = key
+	fresh := causal.SlotsOf(causal.Slot[V]{Val: v, Dot: d})
+	m.store.Set(key, fresh)
 
 	// Join the delta {key: [d: v]} with context old ∪ {d} into the pending
 	// delta: the pending slots of key whose dots are in old are replaced.
-	p := m.pending()
-	for _, s := range old {
-		p.cc.Add(s.dot)
-	}
-	p.cc.Add(d)
-	kept := p.dropDots(key, old)
 	// The delta shares v with the state: slot values are never modified
 	// (Update changes a copy, Merge copies what it takes), so neither side
 	// can change the other's.
-	kept = append(kept, slot[V]{dot: d, val: v})
-	slices.SortFunc(kept, compareSlots)
-	p.entries[key] = kept
-	p.index[d] = key
+	p := m.pending()
+	for od := range old.All() {
+		p.cc.Add(od)
+	}
+	p.cc.Add(d)
+	p.store.Set(key, p.keptSlots(key, old, causal.Slot[V]{Val: v, Dot: d}))
 	return nil
 }
 
@@ -275,25 +257,18 @@ func (m *Map[K, V]) Update(key K, fn func(v V) error) error {
 // remove only affects the updates of key that the map has seen: an update
 // made concurrently elsewhere survives the merge (add-wins).
 func (m *Map[K, V]) Remove(key K) bool {
-	old, ok := m.entries[key]
+	old, ok := m.store.Get(key)
 	if !ok {
 		return false
 	}
-	delete(m.entries, key)
-	for _, s := range old {
-		delete(m.index, s.dot)
-	}
+	m.store.Delete(key)
 	// The delta: a context of the removed dots, which removes the slots of
 	// key in the pending delta too.
 	p := m.pending()
-	for _, s := range old {
-		p.cc.Add(s.dot)
+	for od := range old.All() {
+		p.cc.Add(od)
 	}
-	if kept := p.dropDots(key, old); len(kept) > 0 {
-		p.entries[key] = kept
-	} else {
-		delete(p.entries, key)
-	}
+	p.store.Set(key, p.keptSlots(key, old))
 	return true
 }
 
@@ -304,23 +279,18 @@ func (m *Map[K, V]) pending() *Map[K, V] {
 	return m.delta
 }
 
-// dropDots returns a new slice with the slots of key whose dots are not in
-// gone, and removes the dropped ones from the index. It does not store the
-// result.
-func (m *Map[K, V]) dropDots(key K, gone []slot[V]) []slot[V] {
-	cur := m.entries[key]
-	kept := make([]slot[V], 0, len(cur)+1)
-	for _, s := range cur {
-		if slices.ContainsFunc(gone, func(g slot[V]) bool { return g.dot == s.dot }) {
-			delete(m.index, s.dot)
-			continue
+// keptSlots returns the slots of key in m whose dots are not in gone, with
+// the extra slots added.
+func (m *Map[K, V]) keptSlots(key K, gone causal.Slots[V], extra ...causal.Slot[V]) causal.Slots[V] {
+	cur, _ := m.store.Get(key)
+	kept := extra
+	for d, v := range cur.Each() {
+		if !gone.Contains(d) {
+			kept = append(kept, causal.Slot[V]{Val: v, Dot: d})
 		}
-		kept = append(kept, s)
 	}
-	return kept
+	return causal.SlotsOf(kept...)
 }
-
-func compareSlots[V any](a, b slot[V]) int { return a.dot.Compare(b.dot) }
 
 // cloneValue returns a deep copy of v (bound to the same replica).
 func cloneValue[V crdt.State](v V) (V, error) {
@@ -347,10 +317,10 @@ func (m *Map[K, V]) adopt(v V) (V, error) {
 
 // join returns a new value, bound to m's replica, that is the join of the
 // slots' values. Like adopt, it merges into a fresh value without trial.
-func (m *Map[K, V]) join(slots []slot[V]) (V, error) {
+func (m *Map[K, V]) join(slots causal.Slots[V]) (V, error) {
 	n := m.newValue(m.replica)
-	for _, s := range slots {
-		if err := mergeField(n, s.val); err != nil {
+	for _, v := range slots.Each() {
+		if err := mergeField(n, v); err != nil {
 			var zero V
 			return zero, err
 		}
@@ -361,15 +331,16 @@ func (m *Map[K, V]) join(slots []slot[V]) (V, error) {
 
 // view returns the value of a key's slots: the slot's own value when there is
 // one (not a copy), the join of their values otherwise.
-func (m *Map[K, V]) view(slots []slot[V]) V {
-	if len(slots) == 1 {
-		return slots[0].val
+func (m *Map[K, V]) view(slots causal.Slots[V]) V {
+	first, _ := slots.First()
+	if slots.Len() == 1 {
+		return first.Val
 	}
 	v, err := m.join(slots)
 	if err != nil {
 		// Only states that break the contract (values that cannot be
 		// joined) get here; show the first value rather than nothing.
-		return slots[0].val
+		return first.Val
 	}
 	return v
 }
@@ -379,7 +350,7 @@ func (m *Map[K, V]) view(slots []slot[V]) V {
 // would not be recorded as a delta and could be lost or break convergence),
 // use [Map.Update]. It is valid until the next change of the map.
 func (m *Map[K, V]) Get(key K) (V, bool) {
-	slots, ok := m.entries[key]
+	slots, ok := m.store.Get(key)
 	if !ok {
 		var zero V
 		return zero, false
@@ -388,22 +359,14 @@ func (m *Map[K, V]) Get(key K) (V, bool) {
 }
 
 // Has reports whether key is present.
-func (m *Map[K, V]) Has(key K) bool {
-	_, ok := m.entries[key]
-	return ok
-}
+func (m *Map[K, V]) Has(key K) bool { return m.store.Has(key) }
 
 // Len returns the number of keys present.
-func (m *Map[K, V]) Len() int { return len(m.entries) }
+func (m *Map[K, V]) Len() int { return m.store.Len() }
 
 // Keys returns the keys present, sorted by [payload.Compare].
 func (m *Map[K, V]) Keys() []K {
-	keys := make([]K, 0, len(m.entries))
-	for k := range m.entries {
-		keys = append(keys, k)
-	}
-	payload.SortElements(keys)
-	return keys
+	return slices.AppendSeq(make([]K, 0, m.store.Len()), m.store.Keys())
 }
 
 // All returns the keys and their values in the order of [Map.Keys]. The
@@ -411,8 +374,8 @@ func (m *Map[K, V]) Keys() []K {
 // during the iteration.
 func (m *Map[K, V]) All() iter.Seq2[K, V] {
 	return func(yield func(K, V) bool) {
-		for _, k := range m.Keys() {
-			if !yield(k, m.view(m.entries[k])) {
+		for k, slots := range m.store.All() {
+			if !yield(k, m.view(slots)) {
 				return
 			}
 		}
@@ -423,10 +386,10 @@ func (m *Map[K, V]) All() iter.Seq2[K, V] {
 // to the map's replica: changing them does not change the map. Compare values
 // of different replicas by their payloads or Value methods, not with ==.
 func (m *Map[K, V]) Value() map[K]V {
-	out := make(map[K]V, len(m.entries))
-	for k, slots := range m.entries {
-		if len(slots) == 1 {
-			if c, err := cloneValue(slots[0].val); err == nil {
+	out := make(map[K]V, m.store.Len())
+	for k, slots := range m.store.All() {
+		if first, _ := slots.First(); slots.Len() == 1 {
+			if c, err := cloneValue(first.Val); err == nil {
 				out[k] = c
 				continue
 			}
@@ -442,8 +405,18 @@ func (m *Map[K, V]) Context() *causal.Context { return m.context().Clone() }
 
 // Merge joins other into m; see [Map] for the rule. It never keeps a
 // reference into other: values taken from other are copied into fresh values
-// bound to m's replica. Merge records no delta. It fails only when a value
-// copy fails (a value type that breaks the contract); m is then unchanged.
+// bound to m's replica. Merge records no delta.
+//
+// Merging a delta costs in proportion to the delta, not to m: it visits the
+// keys the delta names and, through the dot index, the keys its context
+// removed. Two large maps merge by one ordered walk of both.
+//
+// It fails, leaving m unchanged, when a value copy fails (a value type that
+// breaks the contract), and with a [*causal.ConflictError] (wrapping
+// [crdt.ErrConflict]) when one dot names different keys in m and in other:
+// two map instances updated different keys under one replica id (a fresh
+// map made under an existing replica's id, or a clone used as a second
+// replica), which would otherwise diverge or lose updates silently.
 func (m *Map[K, V]) Merge(other *Map[K, V]) error {
 	if other == nil || other == m {
 		return nil
@@ -451,187 +424,31 @@ func (m *Map[K, V]) Merge(other *Map[K, V]) error {
 	if err := m.ready(); err != nil {
 		return fmt.Errorf("compound: Map.Merge: %w", err)
 	}
+	if m.cc == nil {
+		m.cc = new(causal.Context)
+	}
 	oc := other.context()
-	// Compute every changed key first, then commit, so that an error leaves
-	// m unchanged.
-	staged := make(map[K][]slot[V], len(other.entries))
-	for k, theirs := range other.entries {
-		out, changed, err := m.joinSlots(m.entries[k], theirs, oc)
-		if err != nil {
-			return fmt.Errorf("compound: Map.Merge: key %v: %w", k, err)
-		}
-		if changed {
-			staged[k] = out
-		}
-	}
-	// Keys that other does not hold lose the slots other has seen: other
-	// removed them.
-	visit := func(k K) {
-		if _, ok := other.entries[k]; ok {
-			return
-		}
-		if _, ok := staged[k]; ok {
-			return
-		}
-		mine := m.entries[k]
-		var kept []slot[V]
-		for i, s := range mine {
-			if oc.Contains(s.dot) {
-				if kept == nil {
-					kept = make([]slot[V], i, len(mine))
-					copy(kept, mine[:i])
-				}
-				continue
-			}
-			if kept != nil {
-				kept = append(kept, s)
-			}
-		}
-		if kept != nil {
-			staged[k] = kept
-		}
-	}
-	if n, small := contextDots(oc, len(m.index)); small && n > 0 {
-		// A small context (a delta's): look its dots up.
-		for d := range allDots(oc) {
-			if k, ok := m.index[d]; ok {
-				visit(k)
-			}
-		}
-	} else if n > 0 {
-		for k := range m.entries {
-			visit(k)
-		}
-	}
-	for k, out := range staged {
-		for _, s := range m.entries[k] {
-			delete(m.index, s.dot)
-		}
-		if len(out) == 0 {
-			delete(m.entries, k)
-			continue
-		}
-		m.entries[k] = out
-		for _, s := range out {
-			m.index[s.dot] = k
-		}
+	if err := m.store.JoinWith(m.cc, &other.store, oc, m.adopt); err != nil {
+		return fmt.Errorf("compound: Map.Merge: %w", err)
 	}
 	m.cc.Merge(oc)
 	return nil
 }
 
-// joinSlots joins the slots of one key: mine (with context m.cc) and theirs
-// (with context co). It returns a new slice and changed=true if the result
-// differs from mine; values taken from theirs are copies bound to m's
-// replica.
-func (m *Map[K, V]) joinSlots(mine, theirs []slot[V], co *causal.Context) ([]slot[V], bool, error) {
-	if len(mine) == 1 && len(theirs) == 1 && mine[0].dot == theirs[0].dot {
-		return mine, false, nil // the common case: both sides hold the same update
-	}
-	out := make([]slot[V], 0, len(mine)+len(theirs))
-	changed := false
-	i, j := 0, 0
-	for i < len(mine) || j < len(theirs) {
-		var c int
-		switch {
-		case j == len(theirs):
-			c = -1
-		case i == len(mine):
-			c = 1
-		default:
-			c = mine[i].dot.Compare(theirs[j].dot)
-		}
-		switch {
-		case c < 0:
-			if co.Contains(mine[i].dot) {
-				changed = true // other has seen it and dropped it
-			} else {
-				out = append(out, mine[i])
-			}
-			i++
-		case c > 0:
-			if !m.cc.Contains(theirs[j].dot) {
-				v, err := m.adopt(theirs[j].val)
-				if err != nil {
-					return nil, false, err
-				}
-				out = append(out, slot[V]{dot: theirs[j].dot, val: v})
-				changed = true
-			}
-			j++
-		default:
-			// The same dot is the same update, with the same value on
-			// both sides: keep ours.
-			out = append(out, mine[i])
-			i++
-			j++
-		}
-	}
-	return out, changed, nil
-}
-
-// contextDots returns the number of dots in c, and small=true if it is at
-// most limit (counting stops beyond limit).
-func contextDots(c *causal.Context, limit int) (n int, small bool) {
-	total := uint64(0)
-	for _, max := range c.Vector() {
-		total += max
-		if total > uint64(limit) {
-			return limit + 1, false
-		}
-	}
-	_, cloud := c.Size()
-	total += uint64(cloud)
-	if total > uint64(limit) {
-		return limit + 1, false
-	}
-	return int(total), true
-}
-
-// allDots returns every dot of c.
-func allDots(c *causal.Context) iter.Seq[causal.Dot] {
-	return func(yield func(causal.Dot) bool) {
-		for r, max := range c.Vector() {
-			for n := uint64(1); n <= max; n++ {
-				if !yield(causal.Dot{Replica: r, Counter: n}) {
-					return
-				}
-			}
-		}
-		for d := range c.Cloud() {
-			if !yield(d) {
-				return
-			}
-		}
-	}
-}
-
-// Clone returns a deep copy bound to the same replica, without the pending
-// delta.
+// Clone returns a copy bound to the same replica, without the pending delta,
+// in O(1) for the keys: the copy shares the map's immutable slot values
+// copy-on-write. The clone is the same replica: it must not make updates of
+// its own beside the original (their dots would collide, and a merge of the
+// two reports [crdt.ErrConflict]); a second replica is a new map with its
+// own replica id.
 func (m *Map[K, V]) Clone() *Map[K, V] {
-	c := &Map[K, V]{
+	return &Map[K, V]{
 		replica:  m.replica,
 		newValue: m.newValue,
 		name:     m.name,
 		cc:       m.context().Clone(),
-		entries:  make(map[K][]slot[V], len(m.entries)),
-		index:    make(map[causal.Dot]K, len(m.index)),
+		store:    m.store.Clone(),
 	}
-	for k, slots := range m.entries {
-		cs := make([]slot[V], len(slots))
-		for i, s := range slots {
-			v, err := cloneValue(s.val)
-			if err != nil {
-				// A value type whose CloneState returns another type
-				// breaks the contract; copy through a merge instead.
-				v, _ = m.adopt(s.val)
-			}
-			cs[i] = slot[V]{dot: s.dot, val: v}
-			c.index[s.dot] = k
-		}
-		c.entries[k] = cs
-	}
-	return c
 }
 
 // TakeDelta returns the join of the deltas of the updates and removes since

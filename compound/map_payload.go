@@ -3,30 +3,13 @@ package compound
 import (
 	"bytes"
 	"fmt"
-	"slices"
 
 	json "github.com/goccy/go-json"
 
 	"github.com/crdtkit/crdtkit/causal"
+	"github.com/crdtkit/crdtkit/crdt"
 	"github.com/crdtkit/crdtkit/payload"
 )
-
-// The JSON form of a Map. Fields are declared in the order of their JSON keys
-// so that the encoding is canonical.
-type mapPayload[K comparable] struct {
-	Context *causal.Context  `json:"context"`
-	Entries []mapEntryOut[K] `json:"entries"`
-}
-
-type mapEntryOut[K comparable] struct {
-	Key    K            `json:"key"`
-	Values []mapSlotOut `json:"values"`
-}
-
-type mapSlotOut struct {
-	Dot   causal.Dot `json:"dot"`
-	Value any        `json:"value"`
-}
 
 // The decoding side keeps raw pieces, so that each can be decoded strictly
 // and its errors placed in their field.
@@ -49,19 +32,59 @@ type mapSlotIn struct {
 //
 //	{"context":<causal context>,"entries":[{"key":<K>,"values":[{"dot":<dot>,"value":<V>}]}]}
 //
-// with entries sorted by key ([payload.Compare]) and values by dot.
-func (m *Map[K, V]) Payload() any {
-	keys := m.Keys()
-	out := &mapPayload[K]{Context: m.context(), Entries: make([]mapEntryOut[K], len(keys))}
-	for i, k := range keys {
-		slots := m.entries[k]
-		vals := make([]mapSlotOut, len(slots))
-		for j, s := range slots {
-			vals[j] = mapSlotOut{Dot: s.dot, Value: s.val.Payload()}
+// with entries sorted by key ([payload.Compare]) and values by dot, written
+// by [Map.AppendPayload] when it is encoded. The value reads the map and
+// must not be kept after the map changes.
+func (m *Map[K, V]) Payload() any { return payload.Appended(m.AppendPayload) }
+
+// AppendPayload appends the canonical JSON form of the map's state to dst
+// in one in-order walk of the keys, with no sort. Values that are
+// [payload.Appender]s write themselves; others go through the JSON encoder.
+func (m *Map[K, V]) AppendPayload(dst []byte) ([]byte, error) {
+	dst = append(dst, `{"context":`...)
+	dst = m.context().AppendJSON(dst)
+	dst = append(dst, `,"entries":[`...)
+	first := true
+	var err error
+	for k, slots := range m.store.All() {
+		if !first {
+			dst = append(dst, ',')
 		}
-		out.Entries[i] = mapEntryOut[K]{Key: k, Values: vals}
+		first = false
+		dst = append(dst, `{"key":`...)
+		if dst, err = payload.AppendElement(dst, k); err != nil {
+			return dst, err
+		}
+		dst = append(dst, `,"values":[`...)
+		i := 0
+		for d, v := range slots.Each() {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			i++
+			dst = append(dst, `{"dot":`...)
+			dst = causal.AppendDot(dst, d)
+			dst = append(dst, `,"value":`...)
+			if dst, err = appendValue(dst, v); err != nil {
+				return dst, fmt.Errorf("key %v: %w", k, err)
+			}
+			dst = append(dst, '}')
+		}
+		dst = append(dst, "]}"...)
 	}
-	return out
+	return append(dst, "]}"...), nil
+}
+
+// appendValue appends the payload state of v.
+func appendValue(dst []byte, v crdt.State) ([]byte, error) {
+	if a, ok := v.(payload.Appender); ok {
+		return a.AppendPayload(dst)
+	}
+	b, err := json.Marshal(v.Payload())
+	if err != nil {
+		return dst, err
+	}
+	return append(dst, b...), nil
 }
 
 // LoadPayload replaces the map's state with the one encoded in data, keeping
@@ -91,9 +114,8 @@ func (m *Map[K, V]) LoadPayload(data []byte) error {
 	if in.Entries == nil {
 		return payload.Invalidf("entries", "missing")
 	}
-	entries := make(map[K][]slot[V], len(*in.Entries))
-	index := make(map[causal.Dot]K)
-	keyAt := make(map[K]int, len(*in.Entries))
+	var store causal.Store[K, V]
+	check := causal.NewDotChecker(cc, len(*in.Entries))
 	for i, e := range *in.Entries {
 		field := payload.Index("entries", i)
 		if isMissing(e.Key) {
@@ -103,48 +125,39 @@ func (m *Map[K, V]) LoadPayload(data []byte) error {
 		if err := payload.DecodeStrict(e.Key, &k); err != nil {
 			return payload.InField(field+".key", err)
 		}
-		if j, dup := keyAt[k]; dup {
-			return payload.Invalidf(field+".key", "key %s listed twice (also in entries[%d])", e.Key, j)
-		}
-		keyAt[k] = i
 		if e.Values == nil {
 			return payload.Invalidf(field+".values", "missing")
 		}
 		if len(*e.Values) == 0 {
 			return payload.Invalidf(field+".values", "empty: a present key has at least one dot")
 		}
-		slots := make([]slot[V], 0, len(*e.Values))
-		for j, s := range *e.Values {
+		if store.Has(k) {
+			return payload.Invalidf(field+".key", "key %s listed twice", e.Key)
+		}
+		slots := make([]causal.Slot[V], 0, len(*e.Values))
+		for j, sl := range *e.Values {
 			sf := payload.Index(field+".values", j)
-			if s.Dot == nil {
+			if sl.Dot == nil {
 				return payload.Invalidf(sf+".dot", "missing")
 			}
-			d := *s.Dot
-			if err := d.Validate(); err != nil {
+			d := *sl.Dot
+			if err := check.Check(d); err != nil {
 				return payload.InField(sf+".dot", err)
 			}
-			if !cc.Contains(d) {
-				return payload.Invalidf(sf+".dot", "dot %s is not in the context", d)
-			}
-			if _, dup := index[d]; dup {
-				return payload.Invalidf(sf+".dot", "dot %s listed twice", d)
-			}
-			index[d] = k
-			if isMissing(s.Value) {
+			if isMissing(sl.Value) {
 				return payload.Invalidf(sf+".value", "missing")
 			}
 			// A fresh value, dropped on error: a Struct value needs no
 			// atomicity trial (loadField).
 			v := m.newValue(m.replica)
-			if err := loadField(v, s.Value); err != nil {
+			if err := loadField(v, sl.Value); err != nil {
 				return payload.InField(sf+".value", err)
 			}
-			slots = append(slots, slot[V]{dot: d, val: v})
+			slots = append(slots, causal.Slot[V]{Val: v, Dot: d})
 		}
-		slices.SortFunc(slots, compareSlots)
-		entries[k] = slots
+		store.Put(k, causal.SlotsOf(slots...))
 	}
-	m.cc, m.entries, m.index, m.delta = cc, entries, index, nil
+	m.cc, m.store, m.delta = cc, store, nil
 	return nil
 }
 
