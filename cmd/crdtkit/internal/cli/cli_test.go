@@ -225,7 +225,7 @@ func TestValidate(t *testing.T) {
 			t.Fatalf("%s: the decoder says %v; the test expects field %s", c.name, decErr, c.field)
 		}
 		r := run(t, "", "validate", good, path).want(t, ExitNegative)
-		want := good + ": ok sets.ORSet[string]\n" + path + ": invalid\n  field:  " + c.field + "\n  reason: " + decErr.Error() + "\n"
+		want := good + ": ok sets.ORSet[string]\n" + path + ": invalid\n  field:  " + c.field + "\n  reason: " + fe.Err.Error() + "\n"
 		if r.stdout != want {
 			t.Errorf("validate %s:\n%s\nwant:\n%s", c.name, r.stdout, want)
 		}

@@ -175,11 +175,13 @@ func runValidate(e *env, fs *flag.FlagSet, args []string) error {
 		case err != nil:
 			bad++
 			fmt.Fprintf(e.stdout, "%s: invalid\n", in.name)
+			reason := unwrapName(err, in.name)
 			var fe *payload.FieldError
 			if errors.As(err, &fe) && fe.Field != "" {
 				fmt.Fprintf(e.stdout, "  field:  %s\n", fe.Field)
+				reason = fe.Err.Error()
 			}
-			fmt.Fprintf(e.stdout, "  reason: %v\n", unwrapName(err, in.name))
+			fmt.Fprintf(e.stdout, "  reason: %s\n", reason)
 		case canonical && !isCanonical(in.data, d.canonical):
 			bad++
 			fmt.Fprintf(e.stdout, "%s: invalid\n  reason: not in canonical form; canonical:\n  %s\n", in.name, d.canonical)
