@@ -49,8 +49,11 @@ type command struct {
 	flags   func(fs *flag.FlagSet) // defines the command's flags, if any
 }
 
-// commands is filled by init functions, in the order help lists them.
+// commands is filled by the init functions of the files that define them.
 var commands []*command
+
+// helpOrder is the order in which help lists the commands.
+var helpOrder = []string{"inspect", "validate", "merge", "diff", "ls", "get", "merge-write", "itc"}
 
 func lookup(name string) *command {
 	for _, c := range commands {
@@ -97,7 +100,7 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case err == nil:
 		return ExitOK
 	case errors.Is(err, ErrUsage):
-		fmt.Fprintf(stderr, "crdtkit %s: %v\n", c.name, err)
+		fmt.Fprintf(stderr, "crdtkit %s: %s\n", c.name, strings.TrimPrefix(err.Error(), ErrUsage.Error()+": "))
 		c.usage(stderr, fs)
 		return ExitUsage
 	case errors.Is(err, ErrNegative):
@@ -140,8 +143,10 @@ Usage:
 Commands:
 
 `)
-	for _, c := range commands {
-		fmt.Fprintf(w, "\t%-12s %s\n", c.name, c.summary)
+	for _, name := range helpOrder {
+		if c := lookup(name); c != nil {
+			fmt.Fprintf(w, "\t%-12s %s\n", c.name, c.summary)
+		}
 	}
 	fmt.Fprint(w, `
 A FILE of "-" or no FILE where one is optional means standard input.

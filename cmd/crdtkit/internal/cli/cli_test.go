@@ -89,6 +89,9 @@ func newFixture(t *testing.T) fixture {
 
 func TestHelp(t *testing.T) {
 	r := run(t, "", "help").want(t, ExitOK)
+	if len(helpOrder) != len(commands) {
+		t.Errorf("help lists %d commands, there are %d", len(helpOrder), len(commands))
+	}
 	for _, c := range commands {
 		if !strings.Contains(r.stdout, "\t"+c.name) {
 			t.Errorf("help does not list %s:\n%s", c.name, r.stdout)
