@@ -11,12 +11,15 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/crdtkit/crdtkit/compound"
 	"github.com/crdtkit/crdtkit/counters"
 	"github.com/crdtkit/crdtkit/crdt"
+	"github.com/crdtkit/crdtkit/internal/testserver"
 	"github.com/crdtkit/crdtkit/itc"
 	"github.com/crdtkit/crdtkit/payload"
 	"github.com/crdtkit/crdtkit/sets"
@@ -353,61 +356,89 @@ func TestDiffMapKeys(t *testing.T) {
 	}
 }
 
+func TestMain(m *testing.M) {
+	code := m.Run()
+	testserver.StopAll()
+	os.Exit(code)
+}
+
 func TestStore(t *testing.T) {
 	dir := t.TempDir()
 	f := newFixture(t)
 	pa, pb := writeFile(t, dir, "a.json", f.a), writeFile(t, dir, "b.json", f.b)
-	for _, url := range []string{"bolt:" + filepath.Join(dir, "crdt.db"), "dir:" + filepath.Join(dir, "records")} {
-		t.Run(strings.SplitN(url, ":", 2)[0], func(t *testing.T) {
-			// ls and get do not create a store that is not there.
-			r := run(t, "", "ls", url).want(t, ExitNegative)
-			if !strings.Contains(r.stderr, "no such store") {
-				t.Errorf("stderr: %q", r.stderr)
-			}
-			if _, err := os.Stat(strings.SplitN(url, ":", 2)[1]); !errors.Is(err, os.ErrNotExist) {
-				t.Errorf("ls created the store: %v", err)
-			}
+	g := writeFile(t, dir, "g.json", counters.NewGCounter("x"))
+	merged, err := crdt.Merge(f.a, f.b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantMerged := string(marshal(t, merged)) + "\n"
 
-			first := run(t, "", "merge-write", url, "lists/shopping", pa).want(t, ExitOK)
+	stores := []struct {
+		name  string
+		url   func(t *testing.T) string
+		local string // the file or directory of a local store
+	}{
+		{"bolt", func(*testing.T) string { return "bolt:" + filepath.Join(dir, "crdt.db") }, filepath.Join(dir, "crdt.db")},
+		{"dir", func(*testing.T) string { return "dir:" + filepath.Join(dir, "records") }, filepath.Join(dir, "records")},
+		{"postgres", func(t *testing.T) string { return testserver.Postgres(t) }, ""},
+		{"redis", func(t *testing.T) string { return testserver.Redis(t) }, ""},
+	}
+	for _, st := range stores {
+		t.Run(st.name, func(t *testing.T) {
+			url := st.url(t)
+			if st.local != "" {
+				// ls and get do not create a store that is not there.
+				r := run(t, "", "ls", url).want(t, ExitNegative)
+				if !strings.Contains(r.stderr, "no such store") {
+					t.Errorf("stderr: %q", r.stderr)
+				}
+				run(t, "", "get", url, "k").want(t, ExitNegative)
+				if _, err := os.Stat(st.local); !errors.Is(err, os.ErrNotExist) {
+					t.Errorf("ls created the store: %v", err)
+				}
+			}
+			// Servers may be shared (CRDTKIT_POSTGRES_URL): keys of this
+			// run only.
+			p := "crdtkit-cli-test/" + strconv.FormatInt(time.Now().UnixNano(), 36) + "/"
+			shopping := p + "lists/shopping"
+
+			first := run(t, "", "merge-write", url, shopping, pa).want(t, ExitOK)
 			if first.stdout != string(marshal(t, f.a))+"\n" {
 				t.Errorf("first merge-write printed:\n%s", first.stdout)
 			}
 			data, _ := os.ReadFile(pb)
-			run(t, string(data), "merge-write", url, "lists/shopping").want(t, ExitOK)
-			run(t, "", "merge-write", url, "lists/shopping", pb).want(t, ExitOK) // idempotent
-			run(t, "", "merge-write", url, "counters/visits", writeFile(t, dir, "g.json", counters.NewGCounter("x"))).want(t, ExitOK)
+			if r := run(t, string(data), "merge-write", url, shopping).want(t, ExitOK); r.stdout != wantMerged {
+				t.Errorf("second merge-write printed:\n%s\nwant:\n%s", r.stdout, wantMerged)
+			}
+			run(t, "", "merge-write", url, shopping, pb).want(t, ExitOK) // idempotent
+			run(t, "", "merge-write", url, p+"counters/visits", g).want(t, ExitOK)
 
-			merged, err := crdt.Merge(f.a, f.b)
-			if err != nil {
-				t.Fatal(err)
+			if r := run(t, "", "get", url, shopping).want(t, ExitOK); r.stdout != wantMerged {
+				t.Errorf("get:\n%s\nwant:\n%s", r.stdout, wantMerged)
 			}
-			r = run(t, "", "get", url, "lists/shopping").want(t, ExitOK)
-			if r.stdout != string(marshal(t, merged))+"\n" {
-				t.Errorf("get:\n%s\nwant:\n%s", r.stdout, marshal(t, merged))
-			}
-			if r := run(t, "", "ls", url).want(t, ExitOK); r.stdout != "counters/visits\nlists/shopping\n" {
+			if r := run(t, "", "ls", url, p).want(t, ExitOK); r.stdout != p+"counters/visits\n"+shopping+"\n" {
 				t.Errorf("ls:\n%s", r.stdout)
 			}
-			if r := run(t, "", "ls", url, "lists/").want(t, ExitOK); r.stdout != "lists/shopping\n" {
+			if r := run(t, "", "ls", url, p+"lists/").want(t, ExitOK); r.stdout != shopping+"\n" {
 				t.Errorf("ls lists/:\n%s", r.stdout)
 			}
-			r = run(t, "", "ls", "-l", url, "lists/").want(t, ExitOK)
-			if want := "lists/shopping\tsets.ORSet[string]\t" + itoa(len(marshal(t, merged))) + "\n"; r.stdout != want {
+			r := run(t, "", "ls", "-l", url, p+"lists/").want(t, ExitOK)
+			if want := shopping + "\tsets.ORSet[string]\t" + itoa(len(wantMerged)-1) + "\n"; r.stdout != want {
 				t.Errorf("ls -l:\n%q\nwant\n%q", r.stdout, want)
 			}
 
 			// A payload of another type is refused and changes nothing.
-			r = run(t, "", "merge-write", url, "lists/shopping", filepath.Join(dir, "g.json")).want(t, ExitNegative)
+			r = run(t, "", "merge-write", url, shopping, g).want(t, ExitNegative)
 			if r.stderr == "" {
 				t.Error("no error for a merge-write of another type")
 			}
-			if r := run(t, "", "get", url, "lists/shopping").want(t, ExitOK); r.stdout != string(marshal(t, merged))+"\n" {
+			if r := run(t, "", "get", url, shopping).want(t, ExitOK); r.stdout != wantMerged {
 				t.Errorf("the refused merge-write changed the record:\n%s", r.stdout)
 			}
 			// So is an invalid payload.
-			run(t, `{"state":{},"type":"sets.ORSet[string]","version":1}`, "merge-write", url, "lists/shopping").want(t, ExitNegative)
+			run(t, `{"state":{},"type":"sets.ORSet[string]","version":1}`, "merge-write", url, shopping).want(t, ExitNegative)
 
-			r = run(t, "", "get", url, "lists/none").want(t, ExitNegative)
+			r = run(t, "", "get", url, p+"lists/none").want(t, ExitNegative)
 			if !strings.Contains(r.stderr, "not found") {
 				t.Errorf("get of a missing key: %q", r.stderr)
 			}
