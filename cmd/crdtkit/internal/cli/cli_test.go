@@ -126,6 +126,12 @@ func TestHelp(t *testing.T) {
 	run(t, "", "itc").want(t, ExitUsage)
 	run(t, "", "itc", "paint").want(t, ExitUsage)
 	run(t, "", "itc", "convert", "-to", "xml", "{1; 0}").want(t, ExitUsage)
+	if r := run(t, "", "itc", "convert", "{1; 0}", "-to", "json").want(t, ExitUsage); !strings.Contains(r.stderr, "flags go before the stamps") {
+		t.Errorf("stderr: %q", r.stderr)
+	}
+	if r := run(t, "", "itc", "convert", "{1;", "0}").want(t, ExitUsage); !strings.Contains(r.stderr, "quote a text stamp") {
+		t.Errorf("stderr: %q", r.stderr)
+	}
 	run(t, "", "merge", "-", "-").want(t, ExitUsage)
 }
 

@@ -106,7 +106,7 @@ func runITC(e *env, _ *flag.FlagSet, args []string) error {
 		return convert(e.stdout, s, *to, *raw)
 	case "compare":
 		if fs.NArg() != 2 {
-			return usagef("itc compare needs two stamps, got %d", fs.NArg())
+			return usagef("itc compare needs two stamps, got %d (%s)", fs.NArg(), extraArgsHint(fs.Args()))
 		}
 		a, err := parseStamp([]byte(fs.Arg(0)), *from, false)
 		if err != nil {
@@ -125,6 +125,16 @@ func runITC(e *env, _ *flag.FlagSet, args []string) error {
 		}
 		return writeSVG(e.stdout, s)
 	}
+}
+
+// extraArgsHint suggests the likely cause of surplus arguments.
+func extraArgsHint(extra []string) string {
+	for _, a := range extra {
+		if strings.HasPrefix(a, "-") && len(a) > 1 {
+			return "flags go before the stamps"
+		}
+	}
+	return "quote a text stamp"
 }
 
 func knownFormat(f string) bool {
@@ -151,7 +161,7 @@ func describeOrder(o itc.Ordering) string {
 // stampArg reads the one stamp argument, or standard input for none or "-".
 func (e *env) stampArg(args []string, from string, raw bool) (itc.Stamp, error) {
 	if len(args) > 1 {
-		return itc.Stamp{}, usagef("expected one stamp, got %d arguments (quote a text stamp)", len(args))
+		return itc.Stamp{}, usagef("expected one stamp, got %d arguments (%s)", len(args), extraArgsHint(args[1:]))
 	}
 	var data []byte
 	if len(args) == 1 && args[0] != "-" {
