@@ -67,8 +67,11 @@ func lookup(name string) *command {
 // Run runs the crdtkit command line args (without the program name),
 // reading input from stdin and writing results to stdout and diagnostics to
 // stderr, and returns the exit status: [ExitOK], [ExitNegative] or
-// [ExitUsage].
+// [ExitUsage]. A nil stdin reads as empty.
 func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if stdin == nil {
+		stdin = strings.NewReader("")
+	}
 	e := &env{ctx: ctx, stdin: stdin, stdout: stdout, stderr: stderr}
 	if len(args) == 0 {
 		usage(stderr)

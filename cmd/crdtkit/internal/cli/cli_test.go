@@ -452,6 +452,29 @@ func TestStore(t *testing.T) {
 	}
 }
 
+func TestLsCorruptRecord(t *testing.T) {
+	dir := t.TempDir()
+	url := "dir:" + filepath.Join(dir, "records")
+	f := newFixture(t)
+	run(t, "", "merge-write", url, "good", writeFile(t, dir, "a.json", f.a)).want(t, ExitOK)
+	// A record written behind the store's back, in dirstore's layout of
+	// one <key>.json file per key.
+	if err := os.WriteFile(filepath.Join(dir, "records", "bad.json"), []byte("{not json"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if r := run(t, "", "ls", url).want(t, ExitOK); r.stdout != "bad\ngood\n" {
+		t.Skipf("dirstore's layout is not what this test writes behind its back; ls lists %q", r.stdout)
+	}
+	r := run(t, "", "ls", "-l", url).want(t, ExitNegative)
+	lines := strings.Split(r.stdout, "\n")
+	if len(lines) != 3 || !strings.HasPrefix(lines[0], "bad\t(error: ") || !strings.HasPrefix(lines[1], "good\tsets.ORSet[string]\t") {
+		t.Errorf("ls -l:\n%s", r.stdout)
+	}
+	if !strings.Contains(r.stderr, "1 of 2 records do not decode") {
+		t.Errorf("stderr: %q", r.stderr)
+	}
+}
+
 func TestITCConvert(t *testing.T) {
 	s := itc.NewStamp()
 	a, b := s.Fork()

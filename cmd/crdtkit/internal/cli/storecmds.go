@@ -119,6 +119,7 @@ func runLs(e *env, fs *flag.FlagSet, args []string) (err error) {
 		return err
 	}
 	long := boolFlag(fs, "l")
+	bad := 0
 	for _, k := range keys {
 		if !long {
 			fmt.Fprintln(e.stdout, k)
@@ -126,6 +127,7 @@ func runLs(e *env, fs *flag.FlagSet, args []string) (err error) {
 		}
 		s, err := st.Get(e.ctx, k)
 		if err != nil {
+			bad++
 			fmt.Fprintf(e.stdout, "%s\t(error: %v)\n", k, err)
 			continue
 		}
@@ -134,6 +136,9 @@ func runLs(e *env, fs *flag.FlagSet, args []string) (err error) {
 			return err
 		}
 		fmt.Fprintf(e.stdout, "%s\t%s\t%d\n", k, s.TypeName(), len(data))
+	}
+	if bad > 0 {
+		return fmt.Errorf("%w: %d of %d records do not decode", store.ErrCorrupt, bad, len(keys))
 	}
 	return nil
 }
