@@ -42,9 +42,19 @@ func build(dots []Dot) (*Context, oracle) {
 
 // checkCompact asserts the invariant behind canonical payloads.
 func checkCompact(t interface{ Fatalf(string, ...any) }, c *Context) {
-	for d := range c.cloud {
+	n := 0
+	for _, d := range c.cloudDots() {
+		n++
 		if v := c.vv[d.Replica]; d.Counter <= v+1 {
 			t.Fatalf("cloud dot %s not compact against vector entry %d", d, v)
+		}
+	}
+	if n != c.ncloud {
+		t.Fatalf("cloud holds %d dots, counted %d", n, c.ncloud)
+	}
+	for r, rc := range c.cloud {
+		if len(rc) == 0 {
+			t.Fatalf("empty cloud set kept for %s", r)
 		}
 	}
 	for r, n := range c.vv {
@@ -354,7 +364,7 @@ func TestDotMapJoinMatchesOracle(t *testing.T) {
 					continue
 				}
 				used[d] = true
-				k := rapid.SampledFrom([]string{"x", "y", "z"}).Draw(t, name+"key")
+				k := rapid.SampledFrom([]string{"x", "y", "z", "w"}).Draw(t, name+"key")
 				if s.om[k] == nil {
 					s.om[k] = oracle{}
 				}
@@ -366,33 +376,81 @@ func TestDotMapJoinMatchesOracle(t *testing.T) {
 			return s
 		}
 		a, b := draw("a"), draw("b")
-		// Dots are unique to one key: drop from b any dot that a holds under
-		// another key (cannot happen between real replicas).
+		// A dot held under two different keys is the mark of a reused
+		// replica id: the join must refuse it.
+		conflicting := false
 		for k, o := range b.om {
 			for d := range o {
 				for k2, o2 := range a.om {
 					if k2 != k && o2[d] {
-						t.Skip("dot shared by two keys")
+						conflicting = true
 					}
 				}
 			}
 		}
-		bBefore := b.m.Clone()
-		m := a.m.Clone()
-		m.Join(a.c, &b.m, b.c)
 		_, oca := build(slices.Collect(a.c.allDots()))
 		_, ocb := build(slices.Collect(b.c.allDots()))
-		for _, k := range []string{"x", "y", "z"} {
-			want := joinOracle(a.om[k], oca, b.om[k], ocb)
-			got, ok := m.Get(k)
-			if ok != (len(want) > 0) || !maps.Equal(toOracle(got), want) {
-				t.Fatalf("key %s: got %v (present %v), want %v", k, got.AppendTo(nil), ok, want)
+		// Both strategies, with and without a built index on either side.
+		for _, walk := range []bool{false, true} {
+			bBefore := b.m.Clone()
+			m := a.m.Clone()
+			if rapid.Bool().Draw(t, "index m") {
+				m.Owner(dot("a", 1))
+			}
+			if rapid.Bool().Draw(t, "index b") {
+				b.m.Owner(dot("a", 1))
+			}
+			before := m.Clone()
+			j := joiner[string, struct{}]{m: &m, o: &b.m, la: newLookup(a.c), lo: newLookup(b.c), co: b.c}
+			var err error
+			if walk {
+				err = j.walk()
+			} else {
+				err = j.point()
+			}
+			if conflicting {
+				var ce *ConflictError
+				if !errors.As(err, &ce) || !errors.Is(err, crdt.ErrConflict) {
+					t.Fatalf("walk=%v: a dot under two keys gave %v, want a ConflictError", walk, err)
+				}
+				if !m.Equal(&before) {
+					t.Fatalf("walk=%v: a refused join changed the receiver", walk)
+				}
+				continue
+			}
+			if err != nil {
+				t.Fatalf("walk=%v: %v", walk, err)
+			}
+			for _, k := range []string{"x", "y", "z", "w"} {
+				want := joinOracle(a.om[k], oca, b.om[k], ocb)
+				got, ok := m.Get(k)
+				if ok != (len(want) > 0) || !maps.Equal(toOracle(got), want) {
+					t.Fatalf("walk=%v key %s: got %v (present %v), want %v", walk, k, got.AppendTo(nil), ok, want)
+				}
+			}
+			checkIndex(t, &m)
+			if !b.m.Equal(&bBefore) {
+				t.Fatalf("Join changed its argument")
 			}
 		}
-		if !b.m.Equal(&bBefore) {
-			t.Fatalf("Join changed its argument")
-		}
 	})
+}
+
+// checkIndex asserts that a built index maps exactly the store's dots to
+// their keys.
+func checkIndex[K comparable, P any](t interface{ Fatalf(string, ...any) }, m *Store[K, P]) {
+	if !m.indexed {
+		return
+	}
+	want := indexOf(&m.keys)
+	if want.Len() != m.index.Len() {
+		t.Fatalf("index has %d dots, store %d", m.index.Len(), want.Len())
+	}
+	for d, k := range want.All() {
+		if got, ok := m.index.Get(d); !ok || got != k {
+			t.Fatalf("index maps %s to %v (%v), want %v", d, got, ok, k)
+		}
+	}
 }
 
 // allDots lists every dot of the context (test helper; contexts here are
@@ -406,7 +464,7 @@ func (c *Context) allDots() func(func(Dot) bool) {
 				}
 			}
 		}
-		for d := range c.cloud {
+		for _, d := range c.cloudDots() {
 			if !yield(d) {
 				return
 			}

@@ -26,15 +26,17 @@ var ErrExhausted = errors.New("causal: dot counters exhausted")
 // context is one vector entry per replica plus only the dots that are
 // genuinely missing their predecessors. It does not grow with history.
 //
-// Costs: [Context.Contains] and [Context.Add] are O(1) (amortised),
-// [Context.Merge] is O(vector + cloud) of the argument plus the cloud of the
-// receiver.
+// Costs: [Context.Contains], [Context.Add] and [Context.Next] are O(1)
+// (amortised). [Context.Merge] costs O(vector + cloud) of the argument, plus
+// the cloud dots of the receiver that the merge covers or folds into the
+// vector: never the receiver's whole cloud.
 //
 // The zero Context is empty and ready to use. A Context is not safe for
 // concurrent use.
 type Context struct {
-	vv    map[crdt.ReplicaID]uint64
-	cloud map[Dot]struct{}
+	vv     map[crdt.ReplicaID]uint64
+	cloud  map[crdt.ReplicaID]map[uint64]struct{} // per replica, counters beyond vv+1
+	ncloud int                                    // dots in cloud
 }
 
 // NewContext returns a context holding dots (which must be valid).
@@ -51,10 +53,10 @@ func (c *Context) Contains(d Dot) bool {
 	if d.Counter <= c.vv[d.Replica] {
 		return true
 	}
-	if len(c.cloud) == 0 {
+	if c.ncloud == 0 {
 		return false
 	}
-	_, ok := c.cloud[d]
+	_, ok := c.cloud[d.Replica][d.Counter]
 	return ok
 }
 
@@ -76,10 +78,8 @@ func (c *Context) Next(replica crdt.ReplicaID) (Dot, error) {
 	n := c.vv[replica]
 	// A cloud dot of the replica itself only exists if its identity was
 	// reused after a loss; skipping past it avoids issuing a dot twice.
-	for d := range c.cloud {
-		if d.Replica == replica && d.Counter > n {
-			n = d.Counter
-		}
+	for k := range c.cloud[replica] {
+		n = max(n, k)
 	}
 	if n >= MaxCounter {
 		return Dot{}, fmt.Errorf("%w: replica %q", ErrExhausted, replica)
@@ -96,35 +96,68 @@ func (c *Context) Add(d Dot) {
 	v := c.vv[d.Replica]
 	switch {
 	case d.Counter <= v:
-		return
 	case d.Counter == v+1:
-		n := d.Counter
-		if len(c.cloud) > 0 {
-			n = c.absorb(d.Replica, n)
-		}
-		if c.vv == nil {
-			c.vv = make(map[crdt.ReplicaID]uint64)
-		}
-		c.vv[d.Replica] = n
+		c.raise(d.Replica, v, d.Counter)
 	default:
-		if c.cloud == nil {
-			c.cloud = make(map[Dot]struct{})
-		}
-		c.cloud[d] = struct{}{}
+		c.addCloud(d)
 	}
 }
 
-// absorb removes from the cloud the dots of replica that directly follow n,
-// n+1, ... and returns the last counter of that contiguous run.
-func (c *Context) absorb(replica crdt.ReplicaID, n uint64) uint64 {
-	for {
-		next := Dot{Replica: replica, Counter: n + 1}
-		if _, ok := c.cloud[next]; !ok {
-			return n
-		}
-		delete(c.cloud, next)
-		n++
+// addCloud puts d, which lies beyond its replica's vector entry plus one,
+// into the cloud.
+func (c *Context) addCloud(d Dot) {
+	if c.cloud == nil {
+		c.cloud = make(map[crdt.ReplicaID]map[uint64]struct{})
 	}
+	rc := c.cloud[d.Replica]
+	if rc == nil {
+		rc = make(map[uint64]struct{})
+		c.cloud[d.Replica] = rc
+	}
+	if _, ok := rc[d.Counter]; !ok {
+		rc[d.Counter] = struct{}{}
+		c.ncloud++
+	}
+}
+
+// raise sets the vector entry of r, which was old, to n > old, and restores
+// the compact form for r: it drops the cloud dots of r that n now covers and
+// folds into the vector the run of cloud dots that directly follows n. It
+// visits only those dots (or the counters old+1..n, when fewer), not the
+// rest of the cloud.
+func (c *Context) raise(r crdt.ReplicaID, old, n uint64) {
+	if rc := c.cloud[r]; len(rc) > 0 {
+		if uint64(len(rc)) <= n-old {
+			for k := range rc {
+				if k <= n {
+					delete(rc, k)
+					c.ncloud--
+				}
+			}
+		} else {
+			for k := old + 1; k <= n; k++ {
+				if _, ok := rc[k]; ok {
+					delete(rc, k)
+					c.ncloud--
+				}
+			}
+		}
+		for {
+			if _, ok := rc[n+1]; !ok {
+				break
+			}
+			delete(rc, n+1)
+			c.ncloud--
+			n++
+		}
+		if len(rc) == 0 {
+			delete(c.cloud, r)
+		}
+	}
+	if c.vv == nil {
+		c.vv = make(map[crdt.ReplicaID]uint64)
+	}
+	c.vv[r] = n
 }
 
 // AddSet records every dot of s.
@@ -140,63 +173,36 @@ func (c *Context) Merge(o *Context) {
 	if o == c || o == nil {
 		return
 	}
-	if len(o.vv) > 0 && c.vv == nil {
-		c.vv = make(map[crdt.ReplicaID]uint64, len(o.vv))
-	}
-	raised := false
 	for r, n := range o.vv {
-		if n > c.vv[r] {
-			c.vv[r] = n
-			raised = true
+		if old := c.vv[r]; n > old {
+			c.raise(r, old, n)
 		}
 	}
-	for d := range o.cloud {
-		if d.Counter > c.vv[d.Replica] {
-			if c.cloud == nil {
-				c.cloud = make(map[Dot]struct{}, len(o.cloud))
-			}
-			c.cloud[d] = struct{}{}
-		}
-	}
-	if len(c.cloud) > 0 && (raised || len(o.cloud) > 0) {
-		c.compact()
-	}
-}
-
-// compact restores the compact form: it drops cloud dots covered by the
-// vector and folds runs that continue a vector entry into it. Each cloud dot
-// is visited or deleted at most once, so it costs O(cloud).
-func (c *Context) compact() {
-	for d := range c.cloud {
-		v := c.vv[d.Replica]
-		switch {
-		case d.Counter <= v:
-			delete(c.cloud, d)
-		case d.Counter == v+1:
-			delete(c.cloud, d)
-			if c.vv == nil {
-				c.vv = make(map[crdt.ReplicaID]uint64)
-			}
-			c.vv[d.Replica] = c.absorb(d.Replica, d.Counter)
+	for r, rc := range o.cloud {
+		for k := range rc {
+			c.Add(Dot{Replica: r, Counter: k})
 		}
 	}
 }
 
 // Clone returns a deep copy of c.
 func (c *Context) Clone() *Context {
-	n := new(Context)
+	n := &Context{ncloud: c.ncloud}
 	if len(c.vv) > 0 {
 		n.vv = maps.Clone(c.vv)
 	}
-	if len(c.cloud) > 0 {
-		n.cloud = maps.Clone(c.cloud)
+	if c.ncloud > 0 {
+		n.cloud = make(map[crdt.ReplicaID]map[uint64]struct{}, len(c.cloud))
+		for r, rc := range c.cloud {
+			n.cloud[r] = maps.Clone(rc)
+		}
 	}
 	return n
 }
 
 // Equal reports whether c and o hold the same dots.
 func (c *Context) Equal(o *Context) bool {
-	if len(c.vv) != len(o.vv) || len(c.cloud) != len(o.cloud) {
+	if len(c.vv) != len(o.vv) || c.ncloud != o.ncloud {
 		return false
 	}
 	for r, n := range c.vv {
@@ -204,20 +210,36 @@ func (c *Context) Equal(o *Context) bool {
 			return false
 		}
 	}
-	for d := range c.cloud {
-		if _, ok := o.cloud[d]; !ok {
-			return false
+	for r, rc := range c.cloud {
+		orc := o.cloud[r]
+		for k := range rc {
+			if _, ok := orc[k]; !ok {
+				return false
+			}
 		}
 	}
 	return true
 }
 
 // IsEmpty reports whether the context holds no dot.
-func (c *Context) IsEmpty() bool { return len(c.vv) == 0 && len(c.cloud) == 0 }
+func (c *Context) IsEmpty() bool { return len(c.vv) == 0 && c.ncloud == 0 }
 
 // Size returns the number of vector entries (replicas with a contiguous run
 // of dots from 1) and of cloud dots: the size of the context's payload.
-func (c *Context) Size() (vector, cloud int) { return len(c.vv), len(c.cloud) }
+func (c *Context) Size() (vector, cloud int) { return len(c.vv), c.ncloud }
+
+// Dots returns the number of dots the context holds: the sum of its vector
+// entries plus its cloud, saturating at the largest uint64.
+func (c *Context) Dots() uint64 {
+	n := uint64(c.ncloud)
+	for _, v := range c.vv {
+		if n+v < n {
+			return ^uint64(0)
+		}
+		n += v
+	}
+	return n
+}
 
 // Vector returns the version vector in order of replica id: for each replica,
 // the largest n such that its dots 1..n are in the context.
@@ -235,10 +257,22 @@ func (c *Context) Vector() iter.Seq2[crdt.ReplicaID, uint64] {
 // order.
 func (c *Context) Cloud() iter.Seq[Dot] {
 	return func(yield func(Dot) bool) {
-		for _, d := range slices.SortedFunc(maps.Keys(c.cloud), Dot.Compare) {
+		for _, d := range c.cloudDots() {
 			if !yield(d) {
 				return
 			}
 		}
 	}
+}
+
+// cloudDots returns the cloud's dots in [Dot.Compare] order.
+func (c *Context) cloudDots() []Dot {
+	out := make([]Dot, 0, c.ncloud)
+	for r, rc := range c.cloud {
+		for k := range rc {
+			out = append(out, Dot{Replica: r, Counter: k})
+		}
+	}
+	slices.SortFunc(out, Dot.Compare)
+	return out
 }

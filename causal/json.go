@@ -1,10 +1,8 @@
 package causal
 
 import (
-	"maps"
 	"slices"
-
-	json "github.com/goccy/go-json"
+	"strconv"
 
 	"github.com/crdtkit/crdtkit/crdt"
 	"github.com/crdtkit/crdtkit/payload"
@@ -28,7 +26,58 @@ type contextJSON struct {
 // replica id and counter. Both are always arrays (empty when there is
 // nothing), and equal contexts give identical bytes.
 func (c *Context) MarshalJSON() ([]byte, error) {
-	return json.Marshal(c.wire())
+	return c.AppendJSON(nil), nil
+}
+
+// AppendJSON appends the canonical JSON form of c (see
+// [Context.MarshalJSON]) to dst.
+func (c *Context) AppendJSON(dst []byte) []byte {
+	w := c.wire()
+	dst = append(dst, `{"cloud":`...)
+	dst = AppendDots(dst, w.Cloud)
+	dst = append(dst, `,"vv":`...)
+	dst = AppendDots(dst, w.VV)
+	return append(dst, '}')
+}
+
+// AppendDot appends the JSON form of d, {"n":counter,"r":replica}, to dst.
+func AppendDot(dst []byte, d Dot) []byte {
+	dst = append(dst, `{"n":`...)
+	dst = strconv.AppendUint(dst, d.Counter, 10)
+	dst = append(dst, `,"r":`...)
+	dst = payload.AppendString(dst, string(d.Replica))
+	return append(dst, '}')
+}
+
+// AppendDots appends a JSON array of the dots to dst.
+func AppendDots(dst []byte, dots []Dot) []byte {
+	dst = append(dst, '[')
+	for i, d := range dots {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = AppendDot(dst, d)
+	}
+	return append(dst, ']')
+}
+
+// AppendSlotDots appends a JSON array of the dots of s to dst.
+func AppendSlotDots[P any](dst []byte, s Slots[P]) []byte {
+	if s.more == nil {
+		if s.one.Dot.Counter == 0 {
+			return append(dst, "[]"...)
+		}
+		dst = append(dst, '[')
+		return append(AppendDot(dst, s.one.Dot), ']')
+	}
+	dst = append(dst, '[')
+	for i, e := range *s.more {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = AppendDot(dst, e.Dot)
+	}
+	return append(dst, ']')
 }
 
 func (c *Context) wire() contextJSON {
@@ -37,8 +86,7 @@ func (c *Context) wire() contextJSON {
 		w.VV = append(w.VV, Dot{Replica: r, Counter: n})
 	}
 	slices.SortFunc(w.VV, Dot.Compare)
-	w.Cloud = slices.AppendSeq(w.Cloud, maps.Keys(c.cloud))
-	slices.SortFunc(w.Cloud, Dot.Compare)
+	w.Cloud = append(w.Cloud, c.cloudDots()...)
 	return w
 }
 
@@ -88,9 +136,6 @@ func (w *contextJSON) build() (*Context, error) {
 		}
 		c.vv[d.Replica] = d.Counter
 	}
-	if len(w.Cloud) > 0 {
-		c.cloud = make(map[Dot]struct{}, len(w.Cloud))
-	}
 	for i, d := range w.Cloud {
 		field := payload.Index("cloud", i)
 		if err := d.Validate(); err != nil {
@@ -103,10 +148,10 @@ func (w *contextJSON) build() (*Context, error) {
 		case d.Counter == v+1:
 			return nil, invalidf(field, "dot %s directly follows the vector entry %d: a compact context folds it into the vector", d, v)
 		}
-		if _, dup := c.cloud[d]; dup {
+		if _, dup := c.cloud[d.Replica][d.Counter]; dup {
 			return nil, invalidf(field, "dot %s listed twice", d)
 		}
-		c.cloud[d] = struct{}{}
+		c.addCloud(d)
 	}
 	return c, nil
 }

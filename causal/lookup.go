@@ -40,45 +40,45 @@ func (l *lookup) contains(d Dot) bool {
 			break
 		}
 	}
-	if len(l.c.cloud) == 0 {
+	if l.c.ncloud == 0 {
 		return false
 	}
-	_, ok := l.c.cloud[d]
+	_, ok := l.c.cloud[d.Replica][d.Counter]
 	return ok
 }
 
 // anyIn reports whether l's context has seen some dot of s.
-func (s DotSet) anyIn(l *lookup) bool {
+func (s Slots[P]) anyIn(l *lookup) bool {
 	if s.more == nil {
-		return s.one.Counter != 0 && l.contains(s.one)
+		return s.one.Dot.Counter != 0 && l.contains(s.one.Dot)
 	}
-	for _, d := range *s.more {
-		if l.contains(d) {
+	for _, e := range *s.more {
+		if l.contains(e.Dot) {
 			return true
 		}
 	}
 	return false
 }
 
-// without is [DotSet.Without] with a lookup.
-func (s DotSet) without(l *lookup) DotSet {
+// without is [Slots.Without] with a lookup.
+func (s Slots[P]) without(l *lookup) Slots[P] {
 	if s.more == nil {
-		if s.one.Counter == 0 || l.contains(s.one) {
-			return DotSet{}
+		if s.one.Dot.Counter == 0 || l.contains(s.one.Dot) {
+			return Slots[P]{}
 		}
 		return s
 	}
-	var keep []Dot
-	for i, d := range *s.more {
-		if l.contains(d) {
+	var keep []Slot[P]
+	for i, e := range *s.more {
+		if l.contains(e.Dot) {
 			if keep == nil {
-				keep = make([]Dot, i, len(*s.more)-1)
+				keep = make([]Slot[P], i, len(*s.more)-1)
 				copy(keep, (*s.more)[:i])
 			}
 			continue
 		}
 		if keep != nil {
-			keep = append(keep, d)
+			keep = append(keep, e)
 		}
 	}
 	if keep == nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"strconv"
 
 	json "github.com/goccy/go-json"
 
@@ -83,6 +84,19 @@ func (c Codec) Marshal(s crdt.State) ([]byte, error) {
 	t, ok := c.registry().Lookup(name)
 	if !ok {
 		return nil, fmt.Errorf("%w: %q (marshal)", ErrUnknownType, name)
+	}
+	if a, ok := s.(Appender); ok {
+		// The envelope's keys in order: state, type, version.
+		b := append(make([]byte, 0, 256), `{"state":`...)
+		b, err := a.AppendPayload(b)
+		if err != nil {
+			return nil, fmt.Errorf("payload: encoding %s: %w", name, err)
+		}
+		b = append(b, `,"type":`...)
+		b = AppendString(b, name)
+		b = append(b, `,"version":`...)
+		b = strconv.AppendInt(b, int64(t.Version), 10)
+		return append(b, '}'), nil
 	}
 	b, err := json.Marshal(envelopeOut{State: s.Payload(), Type: name, Version: t.Version})
 	if err != nil {

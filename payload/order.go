@@ -92,3 +92,31 @@ func SortElements[T comparable](xs []T) {
 		xs[i] = ks[i].x
 	}
 }
+
+// Less returns the strict order of [Compare] as a function, chosen once for
+// T: for strings and integers it compares directly, without the per-call
+// type switch of Compare. Ordered containers of elements use it.
+func Less[T comparable]() func(a, b T) bool {
+	var f any
+	switch any(*new(T)).(type) {
+	case string:
+		f = func(a, b string) bool { return a < b }
+	case int:
+		f = func(a, b int) bool { return a < b }
+	case int64:
+		f = func(a, b int64) bool { return a < b }
+	case int32:
+		f = func(a, b int32) bool { return a < b }
+	case uint64:
+		f = func(a, b uint64) bool { return a < b }
+	case uint32:
+		f = func(a, b uint32) bool { return a < b }
+	case uint:
+		f = func(a, b uint) bool { return a < b }
+	case float64:
+		f = func(a, b float64) bool { return cmp.Less(a, b) }
+	default:
+		return func(a, b T) bool { return Compare(a, b) < 0 }
+	}
+	return f.(func(a, b T) bool)
+}

@@ -2,10 +2,9 @@ package sets
 
 import (
 	"bytes"
-	"cmp"
+	"fmt"
 	"iter"
 	"slices"
-	"strings"
 
 	json "github.com/goccy/go-json"
 
@@ -146,32 +145,46 @@ func (s *ORSet[T]) Contains(e T) bool { return s.elems.Has(e) }
 // Len returns the number of elements.
 func (s *ORSet[T]) Len() int { return s.elems.Len() }
 
-// All returns the elements in no particular order. The set must not change
-// during the iteration.
+// All returns the elements in the order of [payload.Compare]. The set must
+// not change during the iteration.
 func (s *ORSet[T]) All() iter.Seq[T] { return s.elems.Keys() }
 
 // Elements returns the elements sorted by [payload.Compare].
 func (s *ORSet[T]) Elements() []T {
-	xs := slices.AppendSeq(make([]T, 0, s.elems.Len()), s.elems.Keys())
-	payload.SortElements(xs)
-	return xs
+	return slices.AppendSeq(make([]T, 0, s.elems.Len()), s.elems.Keys())
 }
 
 // Value returns the elements sorted by [payload.Compare], as [ORSet.Elements].
 func (s *ORSet[T]) Value() []T { return s.Elements() }
 
 // Merge joins other into s. Nothing of other is kept; no delta is recorded.
-// It never fails.
+//
+// Merging a delta costs in proportion to the delta, not to s: O(k log n)
+// for a delta that names k elements and dots. Two large sets merge by one
+// ordered walk of both.
+//
+// It fails with a [*causal.ConflictError] (wrapping [crdt.ErrConflict]), and
+// leaves s unchanged, if one dot names different elements in s and in other:
+// two set instances added different elements under one replica id (a fresh
+// set made under an existing replica's id, or a clone used as a second
+// replica), and merging would silently lose one of the adds.
 func (s *ORSet[T]) Merge(other *ORSet[T]) error {
 	if other == nil || other == s {
 		return nil
 	}
-	s.elems.Join(&s.ctx, &other.elems, &other.ctx)
+	if err := s.elems.Join(&s.ctx, &other.elems, &other.ctx); err != nil {
+		return fmt.Errorf("sets: ORSet.Merge: %w", err)
+	}
 	s.ctx.Merge(&other.ctx)
 	return nil
 }
 
-// Clone returns a deep copy bound to the same replica, with no pending delta.
+// Clone returns a copy bound to the same replica, with no pending delta, in
+// O(1) for the elements (they are shared copy-on-write) plus the size of the
+// causal context. The clone is the same replica: it must not make changes
+// of its own beside the original (their dots would collide, and a merge of
+// the two reports [crdt.ErrConflict]). A second replica is a new set with
+// its own replica id, merged with this one: see [NewORSet].
 func (s *ORSet[T]) Clone() *ORSet[T] {
 	return &ORSet[T]{replica: s.replica, ctx: *s.ctx.Clone(), elems: s.elems.Clone()}
 }
@@ -212,12 +225,6 @@ type orsetElement[T comparable] struct {
 	E    T            `json:"e"`
 }
 
-// orsetPayload is the JSON form of an ORSet, as Payload returns it.
-type orsetPayload[T comparable] struct {
-	Context  *causal.Context   `json:"context"`
-	Elements []orsetElement[T] `json:"elements"`
-}
-
 // orsetWire is the form LoadPayload decodes: the context stays raw so that
 // its errors can be placed under "context".
 type orsetWire[T comparable] struct {
@@ -225,43 +232,39 @@ type orsetWire[T comparable] struct {
 	Elements []orsetElement[T] `json:"elements"`
 }
 
-// Payload returns the canonical JSON form of the set (see [ORSet]). The value
-// shares the set's context and must not be kept after the set changes.
-func (s *ORSet[T]) Payload() any {
-	els := make([]orsetElement[T], 0, s.elems.Len())
-	dots := make([]causal.Dot, 0, s.elems.Len())
-	for k, ds := range s.elems.All() {
-		start := len(dots)
-		dots = ds.AppendTo(dots)
-		els = append(els, orsetElement[T]{Dots: dots[start:len(dots):len(dots)], E: k})
-	}
-	sortORSetElements(els)
-	return &orsetPayload[T]{Context: &s.ctx, Elements: els}
-}
+// Payload returns the canonical JSON form of the set (see [ORSet]), written
+// by [ORSet.AppendPayload] when it is encoded. The value reads the set and
+// must not be kept after the set changes.
+func (s *ORSet[T]) Payload() any { return payload.Appended(s.AppendPayload) }
 
-// sortORSetElements sorts els by element in the order of payload.Compare.
-// Common element types sort the entries directly; others sort the elements
-// with payload.SortElements and then place the entries.
-func sortORSetElements[T comparable](els []orsetElement[T]) {
-	switch xs := any(els).(type) {
-	case []orsetElement[string]:
-		slices.SortFunc(xs, func(a, b orsetElement[string]) int { return strings.Compare(a.E, b.E) })
-	case []orsetElement[int]:
-		slices.SortFunc(xs, func(a, b orsetElement[int]) int { return cmp.Compare(a.E, b.E) })
-	case []orsetElement[int64]:
-		slices.SortFunc(xs, func(a, b orsetElement[int64]) int { return cmp.Compare(a.E, b.E) })
-	default:
-		keys := make([]T, len(els))
-		pos := make(map[T][]causal.Dot, len(els))
-		for i, el := range els {
-			keys[i] = el.E
-			pos[el.E] = el.Dots
+// AppendPayload appends the canonical JSON form of the set's state to dst
+// in one in-order walk of the elements, with no sort.
+func (s *ORSet[T]) AppendPayload(dst []byte) ([]byte, error) {
+	dst = append(dst, `{"context":`...)
+	dst = s.ctx.AppendJSON(dst)
+	dst = append(dst, `,"elements":[`...)
+	i, n := 0, s.elems.Len()
+	var err error
+	for e, ds := range s.elems.All() {
+		start := len(dst)
+		if i > 0 {
+			dst = append(dst, ',')
 		}
-		payload.SortElements(keys)
-		for i, k := range keys {
-			els[i] = orsetElement[T]{Dots: pos[k], E: k}
+		dst = append(dst, `{"dots":`...)
+		dst = causal.AppendSlotDots(dst, ds)
+		dst = append(dst, `,"e":`...)
+		if dst, err = payload.AppendElement(dst, e); err != nil {
+			return dst, err
 		}
+		dst = append(dst, '}')
+		if i == 0 && n > 16 {
+			// Make room once, from the first element's size, instead of
+			// growing (and copying) the buffer some twenty times.
+			dst = slices.Grow(dst, (len(dst)-start+1)*(n-1)*9/8)
+		}
+		i++
 	}
+	return append(dst, "]}"...), nil
 }
 
 // LoadPayload replaces the set with the one encoded in data, keeping its
@@ -323,7 +326,7 @@ func checkORSetZeroElement[T comparable](data []byte, els []orsetElement[T]) err
 }
 
 func buildORSetElements[T comparable](ctx *causal.Context, els []orsetElement[T]) (causal.DotMap[T], error) {
-	elems := causal.NewDotMap[T](len(els))
+	var elems causal.DotMap[T]
 	check := causal.NewDotChecker(ctx, len(els))
 	for i, el := range els {
 		if len(el.Dots) == 0 {

@@ -614,7 +614,7 @@ func TestORSetLawsCatchDroppedSharedDot(t *testing.T) {
 type brokenORSet struct{ *ORSet[string] }
 
 func (s *brokenORSet) Merge(o *brokenORSet) error {
-	next := causal.NewDotMap[string](0)
+	var next causal.DotMap[string]
 	for e, ds := range s.elems.All() {
 		ob, _ := o.elems.Get(e)
 		var keep []causal.Dot
