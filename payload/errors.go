@@ -95,6 +95,13 @@ func jsonError(err error) error {
 		if errors.Is(se.Err, jsonv2.ErrUnknownName) {
 			return &FieldError{Field: field, Err: fmt.Errorf("%w: unknown field", ErrInvalid)}
 		}
+		// An error of a type's own UnmarshalJSON (such as crdt.Timestamp's)
+		// says what is wrong better than the decoder's summary, and may name
+		// a member inside the value.
+		var fp interface{ FieldPath() string }
+		if se.Err != nil && errors.As(se.Err, &fp) {
+			return &FieldError{Field: joinPath(field, fp.FieldPath()), Err: fmt.Errorf("%w: %w", ErrInvalid, se.Err)}
+		}
 		return &FieldError{Field: field, Err: fmt.Errorf("%w: %s", ErrInvalid, typeMismatch(se))}
 	}
 	var syn *jsontext.SyntacticError
