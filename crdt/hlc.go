@@ -136,7 +136,8 @@ func (t Timestamp) Time() time.Time { return time.Unix(0, t.Wall) }
 // Clock issues hybrid logical timestamps for one replica. Each timestamp it
 // issues orders after every timestamp it issued or observed before, even when
 // the wall clock stands still or steps back. A Clock is safe for concurrent
-// use.
+// use. The zero Clock reads [time.Now] and issues timestamps for the empty
+// replica id, which the types of crdtkit refuse to write with.
 type Clock struct {
 	mu      sync.Mutex
 	replica ReplicaID
@@ -162,7 +163,11 @@ func (c *Clock) Replica() ReplicaID { return c.replica }
 func (c *Clock) Now() Timestamp {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	pt := c.now().UnixNano()
+	now := c.now
+	if now == nil { // the zero Clock
+		now = time.Now
+	}
+	pt := now().UnixNano()
 	switch {
 	case pt > c.wall:
 		c.wall, c.logical = pt, 0

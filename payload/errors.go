@@ -41,6 +41,11 @@ type FieldError struct {
 
 // Error describes the field and the cause.
 func (e *FieldError) Error() string {
+	if e.Err == nil { // the zero FieldError
+		e := *e
+		e.Err = ErrInvalid
+		return e.Error()
+	}
 	if e.Field == "" {
 		return e.Err.Error()
 	}
