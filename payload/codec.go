@@ -80,10 +80,12 @@ type envelopeIn struct {
 // registered.
 func (c Codec) Marshal(s crdt.State) ([]byte, error) {
 	name := s.TypeName()
-	t, ok := c.registry().Lookup(name)
+	e, ok := c.registry().lookup(name)
 	if !ok {
-		return nil, fmt.Errorf("%w: %q (marshal)", ErrUnknownType, name)
+		return nil, fmt.Errorf("payload: marshal: %w", unknownType(name))
 	}
+	t := e.t
+	name = t.Name // a state may still report an alias
 	b, err := json.Marshal(envelopeOut{State: s.Payload(), Type: name, Version: t.Version})
 	if err != nil {
 		return nil, fmt.Errorf("payload: encoding %s: %w", name, err)
@@ -113,7 +115,7 @@ func (c Codec) UnmarshalInto(data []byte, dst crdt.State) error {
 	if err != nil {
 		return err
 	}
-	if t.Name != dst.TypeName() {
+	if d, ok := c.registry().Lookup(dst.TypeName()); t.Name != dst.TypeName() && (!ok || d.Name != t.Name) {
 		return fmt.Errorf("%w: payload is %q, destination is %q", ErrTypeMismatch, t.Name, dst.TypeName())
 	}
 	return load(dst, t.Name, state)
@@ -146,7 +148,7 @@ func (c Codec) open(data []byte) (Type, []byte, error) {
 	}
 	t, ok := c.registry().Lookup(*env.Type)
 	if !ok {
-		return Type{}, nil, &FieldError{Field: "type", Err: fmt.Errorf("%w: %q", ErrUnknownType, *env.Type)}
+		return Type{}, nil, &FieldError{Field: "type", Err: unknownType(*env.Type)}
 	}
 	v := *env.Version
 	switch {

@@ -27,8 +27,14 @@ var (
 	// ErrTypeMismatch is returned when a payload of one type is decoded into a
 	// state of another.
 	ErrTypeMismatch = errors.New("payload: payload type does not match")
-	// ErrDuplicateType is returned when a type name is registered twice.
+	// ErrDuplicateType is returned when a type name is registered twice for
+	// states of the same Go type.
 	ErrDuplicateType = errors.New("payload: type already registered")
+	// ErrNameTaken is returned when a type name (or a wire name given with
+	// [RegisterName]) is registered for one Go type and then claimed by
+	// another, such as two packages of the same name that both define a
+	// SKU.
+	ErrNameTaken = errors.New("payload: name taken by another Go type")
 )
 
 // FieldError is an error about one field of a payload. Field is a path such as

@@ -210,7 +210,8 @@ func (r *LWW[T]) TakeDelta() (*LWW[T], bool) {
 func (r *LWW[T]) TypeName() string { return lwwTypeName[T]() }
 
 func lwwTypeName[T any]() string {
-	return "registers.LWW[" + reflect.TypeFor[T]().String() + "]"
+	name, _ := payload.GenericName[T]("registers.LWW")
+	return name
 }
 
 // MergeState merges other, which must be an *LWW[T].
@@ -298,12 +299,50 @@ func (r *LWW[T]) LoadPayload(data []byte) error {
 // LWW[string], LWW[int64], LWW[float64] and LWW[bool] are registered when the
 // package is imported.
 func RegisterLWW[T any]() {
-	err := payload.Register(payload.Type{
-		Name:    lwwTypeName[T](),
+	name, aliases := payload.GenericName[T]("registers.LWW")
+	registerType[T](payload.Type{
+		Name:    name,
+		Aliases: aliases,
 		Version: 1,
 		New:     func(replica crdt.ReplicaID) crdt.State { return NewLWW[T](replica) },
 	})
-	if err != nil && !errors.Is(err, payload.ErrDuplicateType) {
+}
+
+// registerType registers t with payload.Default, ignoring an earlier
+// registration of the same name. It panics if the name is taken by another
+// Go type: two value types whose Go names are alike (two packages named
+// shop, each with a Price) need a wire name each, given with [RegisterName].
+func registerType[T any](t payload.Type) {
+	err := payload.Register(t)
+	if errors.Is(err, payload.ErrNameTaken) && len(t.Aliases) > 0 {
+		// The Go name is another value type's (two types of one Go name,
+		// the second of them named with RegisterName): it stays that
+		// type's, and this one is registered under its wire name only.
+		t.Aliases = nil
+		err = payload.Register(t)
+	}
+	switch {
+	case errors.Is(err, payload.ErrNameTaken):
+		panic(fmt.Sprintf("registers: registering %s: %v; give the value type a wire name of its own with registers.RegisterName[%v](name) before registering it",
+			t.Name, err, reflect.TypeFor[T]()))
+	case err != nil && !errors.Is(err, payload.ErrDuplicateType):
 		panic(err) // unreachable: the registration is complete
 	}
+}
+
+// RegisterName gives the value type T the stable wire name name (see
+// [payload.RegisterName]) and registers LWW[T] and MV[T] under it: after
+// RegisterName[Price]("shop.Price") an LWW register of Prices is written as
+// "registers.LWW[shop.Price]", however the Go package of Price is named or
+// renamed, and payloads written before under T's Go name keep loading. Call
+// it before creating or decoding registers over T. Naming T again with the
+// same name does nothing; errors wrap payload.ErrNameTaken or
+// payload.ErrInvalid.
+func RegisterName[T any](name string) error {
+	if err := payload.RegisterName[T](name); err != nil {
+		return fmt.Errorf("registers: RegisterName: %w", err)
+	}
+	RegisterLWW[T]()
+	RegisterMV[T]()
+	return nil
 }

@@ -153,3 +153,26 @@ func TestMisuseZeroValues(t *testing.T) {
 		noPanic(t, "Identity."+name, func() { call(&Identity{}) })
 	}
 }
+
+// price is a value type that gets a wire name of its own.
+type price struct {
+	Cents int `json:"cents"`
+}
+
+// TestMisuseWireNames is issue 11, item 7, for registers: an unknown
+// register type names the call that registers it, RegisterName gives the
+// value type a stable name, and payloads under the Go name keep loading.
+func TestMisuseWireNames(t *testing.T) {
+	old := `{"state":{"ts":{"l":0,"r":"a","w":5},"value":{"cents":250}},"type":"registers.LWW[registers.price]","version":1}`
+	_, err := payload.Unmarshal([]byte(old), "me")
+	require.ErrorIs(t, err, payload.ErrUnknownType)
+	require.Contains(t, err.Error(), `register it with registers.RegisterLWW[registers.price]()`)
+	require.NoError(t, RegisterName[price]("shop.Price"))
+	r, err := payload.UnmarshalAs[*LWW[price]]([]byte(old), "me")
+	require.NoError(t, err)
+	require.Equal(t, price{250}, r.Value())
+	require.Equal(t, `{"state":{"ts":{"l":0,"r":"a","w":5},"value":{"cents":250}},"type":"registers.LWW[shop.Price]","version":1}`, mustPayload(t, r))
+	require.Equal(t, "registers.MV[shop.Price]", NewMV[price]("me").TypeName())
+	_, ok := payload.Default.Lookup("registers.MV[registers.price]")
+	require.True(t, ok)
+}
