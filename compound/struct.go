@@ -243,7 +243,8 @@ func (t *StructType[F]) make(replica crdt.ReplicaID) (F, error) {
 //     joins, field by field, is a join, so the laws hold whenever they hold
 //     for every field type.
 //   - Payload is a JSON object from field name to that field's payload
-//     (keys sorted); LoadPayload requires exactly those names.
+//     (keys sorted); LoadPayload accepts those names and no others, and
+//     loads a field that is absent as its empty state.
 //   - Value is a map from field name to that field's Value.
 //   - TakeDelta gives a Struct whose fields are the fields' deltas (empty
 //     states for fields without one).
@@ -266,10 +267,14 @@ func (t *StructType[F]) make(replica crdt.ReplicaID) (F, error) {
 //     their part of a trial without a trial of their own, so the cost does
 //     not grow with depth; nor do Struct values that a [Map] merges or
 //     loads into fresh values, which it drops on error.
-//   - Strict payloads. An unknown field name, a missing field, a null field
-//     or a name given twice is an error naming the field
-//     (TestStructLoadPayloadStrict); field errors carry the field's name in
-//     their path, such as "followers.adds[2]".
+//   - Strict payloads. An unknown field name, a null field or a name given
+//     twice is an error naming the field (TestStructLoadPayloadStrict);
+//     field errors carry the field's name in their path, such as
+//     "followers.adds[2]".
+//   - Schema evolution. A field missing from a payload loads as its empty
+//     state: a type that gains a field still reads the payloads written
+//     before (TestMisuseStructGainsAField). A payload with a field the type
+//     does not have is still an error: dropping it would lose its data.
 //   - Everything in F is replicated. A field without a tag is rejected when
 //     the type is defined (TestDefineStructRejects): it would be neither
 //     merged nor stored, silently.
@@ -525,8 +530,9 @@ func (s *Struct[F]) Payload() any {
 }
 
 // LoadPayload replaces s's state with the one in data, an object from field
-// name to field payload. Every field of the type must be present, once,
-// and no other; an error names the field. The fields keep their identity.
+// name to field payload. Each field may be present once; a field that is
+// absent loads as its empty state (the payload predates the field), and a
+// name the type has no field for is an error naming it, as is a null field. The fields keep their identity.
 // On error s is unchanged.
 func (s *Struct[F]) LoadPayload(data []byte) error {
 	if s.zero() {
@@ -607,10 +613,21 @@ func (s *Struct[F]) splitPayload(data []byte) ([]json.RawMessage, error) {
 		}
 	}
 	raws := make([]json.RawMessage, len(l.fields))
+	var empty []crdt.State
 	for i, fd := range l.fields {
 		raw, ok := m[fd.name]
 		if !ok {
-			return nil, payload.Invalidf(fd.name, "missing")
+			// A field the payload's writer did not have yet (the type
+			// gained it since): it loads as its empty state.
+			if empty == nil {
+				empty = s.typ.New(s.replica).states()
+			}
+			b, err := json.Marshal(empty[i].Payload())
+			if err != nil {
+				return nil, fmt.Errorf("compound: %s: encoding the empty %q: %w", s.typ.name, fd.name, err)
+			}
+			raws[i] = b
+			continue
 		}
 		if bytes.Equal(bytes.TrimSpace(raw), []byte("null")) {
 			return nil, payload.Invalidf(fd.name, "null, not a %s payload", fd.typ.Elem())
