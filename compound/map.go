@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"iter"
-	"reflect"
 	"slices"
 
 	"github.com/crdtkit/crdtkit/causal"
@@ -118,6 +117,7 @@ type Map[K comparable, V crdt.State] struct {
 var _ crdt.CRDT[*Map[string, crdt.State], map[string]crdt.State] = (*Map[string, crdt.State])(nil)
 
 func init() {
+	payload.RegisterHint("compound.Map", "compound.RegisterMap[K](newValue) for compound.Map[%s]")
 	RegisterMap[string](counters.NewPNCounter)
 }
 
@@ -138,7 +138,7 @@ func NewMap[K comparable, V crdt.State](replica crdt.ReplicaID, newValue func(cr
 }
 
 func mapTypeName[K comparable, V crdt.State](newValue func(crdt.ReplicaID) V) string {
-	return "compound.Map[" + reflect.TypeFor[K]().String() + "," + newValue(mapProbeReplica).TypeName() + "]"
+	return "compound.Map[" + payload.NameOf[K]() + "," + newValue(mapProbeReplica).TypeName() + "]"
 }
 
 // RegisterMap registers Map[K, V] with [payload.Default] under its type name,

@@ -25,6 +25,11 @@ var ErrBadStruct = errors.New("compound: invalid fields struct")
 // LoadPayload is not deterministic); the state may then be partly changed.
 var ErrPartialMerge = errors.New("compound: field failed after a successful trial; state partly changed")
 
+// ErrZeroStruct is wrapped by the errors of a zero [Struct] (or of one from a
+// zero [StructType]), which has no type: it cannot merge, be merged or load.
+// Create states with [StructType.New].
+var ErrZeroStruct = errors.New("compound: zero Struct has no type; create states with StructType.New")
+
 // tagKey is the struct tag that names a field in payloads and values.
 const tagKey = "crdt"
 
@@ -172,8 +177,11 @@ func MustRegisterStruct[F any](name string, newFields func(replica crdt.ReplicaI
 func (t *StructType[F]) Name() string { return t.name }
 
 // FieldNames returns the names of the fields, from their tags, in the
-// order F declares them.
+// order F declares them (none for the zero StructType).
 func (t *StructType[F]) FieldNames() []string {
+	if t.layout == nil {
+		return nil
+	}
 	names := make([]string, len(t.layout.fields))
 	for i, f := range t.layout.fields {
 		names[i] = f.name
@@ -194,8 +202,13 @@ func (t *StructType[F]) PayloadType() payload.Type {
 
 // New returns an empty state bound to replica, with fields from the
 // constructor given to [DefineStruct]. It panics if the constructor returns
-// a nil or shared field, which DefineStruct checked once already.
+// a nil or shared field, which DefineStruct checked once already. The zero
+// StructType, which DefineStruct never returns, makes zero Structs, whose
+// methods fail with [ErrZeroStruct].
 func (t *StructType[F]) New(replica crdt.ReplicaID) *Struct[F] {
+	if t == nil || t.layout == nil {
+		return &Struct[F]{replica: replica}
+	}
 	f, err := t.make(replica)
 	if err != nil {
 		panic(err)
@@ -230,7 +243,8 @@ func (t *StructType[F]) make(replica crdt.ReplicaID) (F, error) {
 //     joins, field by field, is a join, so the laws hold whenever they hold
 //     for every field type.
 //   - Payload is a JSON object from field name to that field's payload
-//     (keys sorted); LoadPayload requires exactly those names.
+//     (keys sorted); LoadPayload accepts those names and no others, and
+//     loads a field that is absent as its empty state.
 //   - Value is a map from field name to that field's Value.
 //   - TakeDelta gives a Struct whose fields are the fields' deltas (empty
 //     states for fields without one).
@@ -253,10 +267,14 @@ func (t *StructType[F]) make(replica crdt.ReplicaID) (F, error) {
 //     their part of a trial without a trial of their own, so the cost does
 //     not grow with depth; nor do Struct values that a [Map] merges or
 //     loads into fresh values, which it drops on error.
-//   - Strict payloads. An unknown field name, a missing field, a null field
-//     or a name given twice is an error naming the field
-//     (TestStructLoadPayloadStrict); field errors carry the field's name in
-//     their path, such as "followers.adds[2]".
+//   - Strict payloads. An unknown field name, a null field or a name given
+//     twice is an error naming the field (TestStructLoadPayloadStrict);
+//     field errors carry the field's name in their path, such as
+//     "followers.adds[2]".
+//   - Schema evolution. A field missing from a payload loads as its empty
+//     state: a type that gains a field still reads the payloads written
+//     before (TestMisuseStructGainsAField). A payload with a field the type
+//     does not have is still an error: dropping it would lose its data.
 //   - Everything in F is replicated. A field without a tag is rejected when
 //     the type is defined (TestDefineStructRejects): it would be neither
 //     merged nor stored, silently.
@@ -267,8 +285,10 @@ func (t *StructType[F]) make(replica crdt.ReplicaID) (F, error) {
 // Do not replace the field pointers in F: the Struct owns them. A trial
 // merge may advance the clocks that the fields share with their clones
 // (hybrid logical clocks only ever move forward, so that is harmless). A
-// Struct is not safe for concurrent use. The zero Struct is not usable;
-// create states with [StructType.New].
+// Struct is not safe for concurrent use. The zero Struct has no type: it
+// reads as empty (no fields, an empty Value and Payload), and Merge,
+// MergeState and LoadPayload fail with [ErrZeroStruct]; create states with
+// [StructType.New].
 type Struct[F any] struct {
 	typ     *StructType[F]
 	replica crdt.ReplicaID
@@ -284,6 +304,9 @@ func (s *Struct[F]) Fields() *F { return &s.fields }
 
 // Field returns the field named name, with its type erased.
 func (s *Struct[F]) Field(name string) (crdt.State, bool) {
+	if s.zero() {
+		return nil, false
+	}
 	i, ok := s.typ.layout.byName[name]
 	if !ok {
 		return nil, false
@@ -297,8 +320,18 @@ func (s *Struct[F]) Type() *StructType[F] { return s.typ }
 // Replica returns the replica s is bound to.
 func (s *Struct[F]) Replica() crdt.ReplicaID { return s.replica }
 
-// TypeName returns the name the type was defined with.
-func (s *Struct[F]) TypeName() string { return s.typ.name }
+// TypeName returns the name the type was defined with, empty for the zero
+// Struct.
+func (s *Struct[F]) TypeName() string {
+	if s.zero() {
+		return ""
+	}
+	return s.typ.name
+}
+
+// zero reports whether s has no type: the zero Struct, or one made by the
+// zero StructType.
+func (s *Struct[F]) zero() bool { return s.typ == nil || s.typ.layout == nil }
 
 // state returns field i (in layout order) as a crdt.State.
 func (s *Struct[F]) state(i int) crdt.State {
@@ -306,6 +339,9 @@ func (s *Struct[F]) state(i int) crdt.State {
 }
 
 func (s *Struct[F]) states() []crdt.State {
+	if s.zero() {
+		return nil
+	}
 	v := reflect.ValueOf(&s.fields).Elem()
 	out := make([]crdt.State, len(s.typ.layout.fields))
 	for i, fd := range s.typ.layout.fields {
@@ -363,8 +399,14 @@ func (s *Struct[F]) Merge(other *Struct[F]) error {
 }
 
 func (s *Struct[F]) compatible(other *Struct[F]) error {
+	if s.zero() {
+		return fmt.Errorf("compound: Merge: %w", ErrZeroStruct)
+	}
 	if other == nil {
 		return fmt.Errorf("%w: cannot merge a nil %s", crdt.ErrTypeMismatch, s.typ.name)
+	}
+	if other.zero() {
+		return fmt.Errorf("compound: merging into %s: %w", s.typ.name, ErrZeroStruct)
 	}
 	if other.typ.name != s.typ.name {
 		return fmt.Errorf("%w: cannot merge %s into %s", crdt.ErrTypeMismatch, other.typ.name, s.typ.name)
@@ -416,6 +458,9 @@ func (s *Struct[F]) MergeState(other crdt.State) error {
 // Clone returns a deep copy of s, field by field, bound to the same replica
 // and without pending deltas.
 func (s *Struct[F]) Clone() *Struct[F] {
+	if s.zero() {
+		return &Struct[F]{typ: s.typ, replica: s.replica}
+	}
 	mine := s.states()
 	clones := make([]crdt.State, len(mine))
 	for i, st := range mine {
@@ -431,6 +476,9 @@ func (s *Struct[F]) CloneState() crdt.State { return s.Clone() }
 // give nested maps. For typed values, read the fields through
 // [Struct.Fields].
 func (s *Struct[F]) Value() map[string]any {
+	if s.zero() {
+		return map[string]any{}
+	}
 	v := reflect.ValueOf(&s.fields).Elem()
 	out := make(map[string]any, len(s.typ.layout.fields))
 	for _, fd := range s.typ.layout.fields {
@@ -482,10 +530,14 @@ func (s *Struct[F]) Payload() any {
 }
 
 // LoadPayload replaces s's state with the one in data, an object from field
-// name to field payload. Every field of the type must be present, once,
-// and no other; an error names the field. The fields keep their identity.
+// name to field payload. Each field may be present once; a field that is
+// absent loads as its empty state (the payload predates the field), and a
+// name the type has no field for is an error naming it, as is a null field. The fields keep their identity.
 // On error s is unchanged.
 func (s *Struct[F]) LoadPayload(data []byte) error {
+	if s.zero() {
+		return fmt.Errorf("compound: LoadPayload: %w", ErrZeroStruct)
+	}
 	raws, err := s.splitPayload(data)
 	if err != nil {
 		return err
@@ -515,6 +567,9 @@ func (s *Struct[F]) LoadPayload(data []byte) error {
 }
 
 func (s *Struct[F]) loadUntrialled(data []byte) error {
+	if s.zero() {
+		return fmt.Errorf("compound: LoadPayload: %w", ErrZeroStruct)
+	}
 	raws, err := s.splitPayload(data)
 	if err != nil {
 		return err
@@ -558,10 +613,21 @@ func (s *Struct[F]) splitPayload(data []byte) ([]json.RawMessage, error) {
 		}
 	}
 	raws := make([]json.RawMessage, len(l.fields))
+	var empty []crdt.State
 	for i, fd := range l.fields {
 		raw, ok := m[fd.name]
 		if !ok {
-			return nil, payload.Invalidf(fd.name, "missing")
+			// A field the payload's writer did not have yet (the type
+			// gained it since): it loads as its empty state.
+			if empty == nil {
+				empty = s.typ.New(s.replica).states()
+			}
+			b, err := json.Marshal(empty[i].Payload())
+			if err != nil {
+				return nil, fmt.Errorf("compound: %s: encoding the empty %q: %w", s.typ.name, fd.name, err)
+			}
+			raws[i] = b
+			continue
 		}
 		if bytes.Equal(bytes.TrimSpace(raw), []byte("null")) {
 			return nil, payload.Invalidf(fd.name, "null, not a %s payload", fd.typ.Elem())

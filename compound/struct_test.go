@@ -304,7 +304,6 @@ func TestStructLoadPayloadStrict(t *testing.T) {
 		name, data, field string
 	}{
 		{"unknown field", `{"score":{"v":1},"tags":{"e":[]},"bogus":{}}`, "bogus"},
-		{"missing field", `{"score":{"v":1}}`, "tags"},
 		{"null field", `{"score":{"v":1},"tags":null}`, "tags"},
 		{"duplicate field", `{"score":{"v":1},"tags":{"e":[]},"score":{"v":2}}`, "score"},
 		{"escaped duplicate", `{"score":{"v":1},"tags":{"e":[]},"\u0073core":{"v":2}}`, "score"},

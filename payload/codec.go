@@ -81,10 +81,12 @@ type envelopeIn struct {
 // registered.
 func (c Codec) Marshal(s crdt.State) ([]byte, error) {
 	name := s.TypeName()
-	t, ok := c.registry().Lookup(name)
+	e, ok := c.registry().lookup(name)
 	if !ok {
-		return nil, fmt.Errorf("%w: %q (marshal)", ErrUnknownType, name)
+		return nil, fmt.Errorf("payload: marshal: %w", unknownType(name))
 	}
+	t := e.t
+	name = t.Name // a state may still report an alias
 	if a, ok := s.(Appender); ok {
 		// The envelope's keys in order: state, type, version.
 		b := append(make([]byte, 0, 256), `{"state":`...)
@@ -127,7 +129,7 @@ func (c Codec) UnmarshalInto(data []byte, dst crdt.State) error {
 	if err != nil {
 		return err
 	}
-	if t.Name != dst.TypeName() {
+	if d, ok := c.registry().Lookup(dst.TypeName()); t.Name != dst.TypeName() && (!ok || d.Name != t.Name) {
 		return fmt.Errorf("%w: payload is %q, destination is %q", ErrTypeMismatch, t.Name, dst.TypeName())
 	}
 	return load(dst, t.Name, state)
@@ -160,7 +162,7 @@ func (c Codec) open(data []byte) (Type, []byte, error) {
 	}
 	t, ok := c.registry().Lookup(*env.Type)
 	if !ok {
-		return Type{}, nil, &FieldError{Field: "type", Err: fmt.Errorf("%w: %q", ErrUnknownType, *env.Type)}
+		return Type{}, nil, &FieldError{Field: "type", Err: unknownType(*env.Type)}
 	}
 	v := *env.Version
 	switch {

@@ -27,8 +27,14 @@ var (
 	// ErrTypeMismatch is returned when a payload of one type is decoded into a
 	// state of another.
 	ErrTypeMismatch = errors.New("payload: payload type does not match")
-	// ErrDuplicateType is returned when a type name is registered twice.
+	// ErrDuplicateType is returned when a type name is registered twice for
+	// states of the same Go type.
 	ErrDuplicateType = errors.New("payload: type already registered")
+	// ErrNameTaken is returned when a type name (or a wire name given with
+	// [RegisterName]) is registered for one Go type and then claimed by
+	// another, such as two packages of the same name that both define a
+	// SKU.
+	ErrNameTaken = errors.New("payload: name taken by another Go type")
 )
 
 // FieldError is an error about one field of a payload. Field is a path such as
@@ -41,6 +47,11 @@ type FieldError struct {
 
 // Error describes the field and the cause.
 func (e *FieldError) Error() string {
+	if e.Err == nil { // the zero FieldError
+		e := *e
+		e.Err = ErrInvalid
+		return e.Error()
+	}
 	if e.Field == "" {
 		return e.Err.Error()
 	}
@@ -94,6 +105,13 @@ func jsonError(err error) error {
 		field := pointerPath(string(se.JSONPointer))
 		if errors.Is(se.Err, jsonv2.ErrUnknownName) {
 			return &FieldError{Field: field, Err: fmt.Errorf("%w: unknown field", ErrInvalid)}
+		}
+		// An error of a type's own UnmarshalJSON (such as crdt.Timestamp's)
+		// says what is wrong better than the decoder's summary, and may name
+		// a member inside the value.
+		var fp interface{ FieldPath() string }
+		if se.Err != nil && errors.As(se.Err, &fp) {
+			return &FieldError{Field: joinPath(field, fp.FieldPath()), Err: fmt.Errorf("%w: %w", ErrInvalid, se.Err)}
 		}
 		return &FieldError{Field: field, Err: fmt.Errorf("%w: %s", ErrInvalid, typeMismatch(se))}
 	}

@@ -14,7 +14,11 @@
 // walks through three replicas diverging and converging.
 package registers
 
+import "github.com/crdtkit/crdtkit/payload"
+
 func init() {
+	payload.RegisterHint("registers.LWW", "registers.RegisterLWW[%s]()")
+	payload.RegisterHint("registers.MV", "registers.RegisterMV[%s]()")
 	RegisterLWW[string]()
 	RegisterLWW[int64]()
 	RegisterLWW[float64]()

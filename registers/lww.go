@@ -54,6 +54,9 @@ import (
 // "ts" is the writer's, which is part of the data; the register's own replica
 // is never read from a payload.
 //
+// The zero LWW is an empty register bound to no replica: it can be read,
+// merged, cloned and loaded, but Set fails with [crdt.ErrNoReplica].
+//
 // An LWW is not safe for concurrent use; its clock is.
 type LWW[T any] struct {
 	clock *crdt.Clock
@@ -86,11 +89,29 @@ func NewLWWWithClock[T any](clock *crdt.Clock) *LWW[T] {
 	return &LWW[T]{clock: clock}
 }
 
-// Replica returns the replica the register is bound to.
-func (r *LWW[T]) Replica() crdt.ReplicaID { return r.clock.Replica() }
+// Replica returns the replica the register is bound to, empty for the zero
+// register.
+func (r *LWW[T]) Replica() crdt.ReplicaID {
+	if r.clock == nil {
+		return ""
+	}
+	return r.clock.Replica()
+}
 
 // Clock returns the clock that stamps the register's writes. Clones share it.
-func (r *LWW[T]) Clock() *crdt.Clock { return r.clock }
+// The zero register gets a clock of the empty replica id on first use.
+func (r *LWW[T]) Clock() *crdt.Clock {
+	r.ensureClock()
+	return r.clock
+}
+
+// ensureClock gives the zero register a clock of the empty replica id, which
+// observes timestamps but cannot write.
+func (r *LWW[T]) ensureClock() {
+	if r.clock == nil {
+		r.clock = crdt.NewClock("", nil)
+	}
+}
 
 // Set writes v with a fresh timestamp and records the write as a delta. It
 // returns an error wrapping [crdt.ErrNoReplica] if the register is bound to
@@ -161,6 +182,7 @@ func (r *LWW[T]) Merge(other *LWW[T]) error {
 	if other == nil || !other.set {
 		return nil
 	}
+	r.ensureClock()
 	r.clock.Observe(other.ts)
 	if other.beats(r) {
 		r.set, r.ts, r.raw, r.val = true, other.ts, bytes.Clone(other.raw), other.val
@@ -171,6 +193,7 @@ func (r *LWW[T]) Merge(other *LWW[T]) error {
 // Clone returns a copy bound to the same replica and sharing its clock, with
 // no pending delta.
 func (r *LWW[T]) Clone() *LWW[T] {
+	r.ensureClock()
 	return &LWW[T]{clock: r.clock, set: r.set, ts: r.ts, raw: bytes.Clone(r.raw), val: r.val}
 }
 
@@ -187,7 +210,8 @@ func (r *LWW[T]) TakeDelta() (*LWW[T], bool) {
 func (r *LWW[T]) TypeName() string { return lwwTypeName[T]() }
 
 func lwwTypeName[T any]() string {
-	return "registers.LWW[" + reflect.TypeFor[T]().String() + "]"
+	name, _ := payload.GenericName[T]("registers.LWW")
+	return name
 }
 
 // MergeState merges other, which must be an *LWW[T].
@@ -232,31 +256,41 @@ func (r *LWW[T]) Payload() any {
 // canonical form. On error the register is unchanged.
 func (r *LWW[T]) LoadPayload(data []byte) error {
 	var p struct {
-		TS    *crdt.Timestamp `json:"ts"`
+		TS    json.RawMessage `json:"ts"`
 		Value json.RawMessage `json:"value"`
 	}
 	if err := payload.DecodeStrict(data, &p); err != nil {
 		return err
 	}
+	if isNull(data) {
+		return payload.Invalidf("", "null, not an object")
+	}
 	switch {
 	case p.TS == nil && p.Value == nil:
+		r.ensureClock()
 		r.set, r.ts, r.raw, r.delta = false, crdt.Timestamp{}, nil, nil
 		var zero T
 		r.val = zero
 		return nil
 	case p.TS == nil:
 		return payload.Invalidf("ts", "missing while value is present")
+	case isNull(p.TS):
+		// Never written is {}, not a null timestamp.
+		return payload.Invalidf("ts", "null, not a timestamp")
 	case p.Value == nil:
 		return payload.Invalidf("value", "missing while ts is present")
-	case p.TS.Replica == "":
-		return payload.Invalidf("ts.r", "empty replica id")
+	}
+	var ts crdt.Timestamp
+	if err := payload.DecodeStrict(p.TS, &ts); err != nil {
+		return payload.InField("ts", err)
 	}
 	raw, val, err := canonicalValue[T](p.Value)
 	if err != nil {
 		return payload.InField("value", err)
 	}
-	r.clock.Observe(*p.TS)
-	r.set, r.ts, r.raw, r.val, r.delta = true, *p.TS, raw, flatValue(val), nil
+	r.ensureClock()
+	r.clock.Observe(ts)
+	r.set, r.ts, r.raw, r.val, r.delta = true, ts, raw, flatValue(val), nil
 	return nil
 }
 
@@ -265,12 +299,50 @@ func (r *LWW[T]) LoadPayload(data []byte) error {
 // LWW[string], LWW[int64], LWW[float64] and LWW[bool] are registered when the
 // package is imported.
 func RegisterLWW[T any]() {
-	err := payload.Register(payload.Type{
-		Name:    lwwTypeName[T](),
+	name, aliases := payload.GenericName[T]("registers.LWW")
+	registerType[T](payload.Type{
+		Name:    name,
+		Aliases: aliases,
 		Version: 1,
 		New:     func(replica crdt.ReplicaID) crdt.State { return NewLWW[T](replica) },
 	})
-	if err != nil && !errors.Is(err, payload.ErrDuplicateType) {
+}
+
+// registerType registers t with payload.Default, ignoring an earlier
+// registration of the same name. It panics if the name is taken by another
+// Go type: two value types whose Go names are alike (two packages named
+// shop, each with a Price) need a wire name each, given with [RegisterName].
+func registerType[T any](t payload.Type) {
+	err := payload.Register(t)
+	if errors.Is(err, payload.ErrNameTaken) && len(t.Aliases) > 0 {
+		// The Go name is another value type's (two types of one Go name,
+		// the second of them named with RegisterName): it stays that
+		// type's, and this one is registered under its wire name only.
+		t.Aliases = nil
+		err = payload.Register(t)
+	}
+	switch {
+	case errors.Is(err, payload.ErrNameTaken):
+		panic(fmt.Sprintf("registers: registering %s: %v; give the value type a wire name of its own with registers.RegisterName[%v](name) before registering it",
+			t.Name, err, reflect.TypeFor[T]()))
+	case err != nil && !errors.Is(err, payload.ErrDuplicateType):
 		panic(err) // unreachable: the registration is complete
 	}
+}
+
+// RegisterName gives the value type T the stable wire name name (see
+// [payload.RegisterName]) and registers LWW[T] and MV[T] under it: after
+// RegisterName[Price]("shop.Price") an LWW register of Prices is written as
+// "registers.LWW[shop.Price]", however the Go package of Price is named or
+// renamed, and payloads written before under T's Go name keep loading. Call
+// it before creating or decoding registers over T. Naming T again with the
+// same name does nothing; errors wrap payload.ErrNameTaken or
+// payload.ErrInvalid.
+func RegisterName[T any](name string) error {
+	if err := payload.RegisterName[T](name); err != nil {
+		return fmt.Errorf("registers: RegisterName: %w", err)
+	}
+	RegisterLWW[T]()
+	RegisterMV[T]()
+	return nil
 }

@@ -270,7 +270,7 @@ func TestLWWLoadPayloadInvalid(t *testing.T) {
 
 func TestLWWLoadPayloadCanonicalises(t *testing.T) {
 	r := NewLWW[map[string]int]("me")
-	require.NoError(t, r.LoadPayload([]byte(` { "value" : { "b" : 1 , "a" : 2 } , "ts" : {"r":"x","w":3} } `)))
+	require.NoError(t, r.LoadPayload([]byte(` { "value" : { "b" : 1 , "a" : 2 } , "ts" : {"l":0,"r":"x","w":3} } `)))
 	RegisterLWW[map[string]int]()
 	require.Equal(t,
 		`{"state":{"ts":{"l":0,"r":"x","w":3},"value":{"a":2,"b":1}},"type":"registers.LWW[map[string]int]","version":1}`,

@@ -3,9 +3,7 @@ package registers
 import (
 	"bytes"
 	"cmp"
-	"errors"
 	"fmt"
-	"reflect"
 	"slices"
 
 	json "github.com/goccy/go-json"
@@ -293,7 +291,8 @@ func (r *MV[T]) TakeDelta() (*MV[T], bool) {
 func (r *MV[T]) TypeName() string { return mvTypeName[T]() }
 
 func mvTypeName[T any]() string {
-	return "registers.MV[" + reflect.TypeFor[T]().String() + "]"
+	name, _ := payload.GenericName[T]("registers.MV")
+	return name
 }
 
 // MergeState merges other, which must be an *MV[T].
@@ -405,12 +404,11 @@ func decodeEvent(data []byte) (itc.Event, error) {
 // MV[string], MV[int64], MV[float64] and MV[bool] are registered when the
 // package is imported.
 func RegisterMV[T any]() {
-	err := payload.Register(payload.Type{
-		Name:    mvTypeName[T](),
+	name, aliases := payload.GenericName[T]("registers.MV")
+	registerType[T](payload.Type{
+		Name:    name,
+		Aliases: aliases,
 		Version: 1,
 		New:     func(replica crdt.ReplicaID) crdt.State { return NewMV[T](replica) },
 	})
-	if err != nil && !errors.Is(err, payload.ErrDuplicateType) {
-		panic(err) // unreachable: the registration is complete
-	}
 }

@@ -142,3 +142,6 @@ func flatType(t reflect.Type, depth int) bool {
 	}
 	return false
 }
+
+// isNull reports whether raw is the JSON literal null.
+func isNull(raw []byte) bool { return bytes.Equal(bytes.TrimSpace(raw), []byte("null")) }
