@@ -95,6 +95,20 @@ type Config struct {
 	// WriteTimeout bounds each merge-write of a received state into the
 	// backend (default 10s).
 	WriteTimeout time.Duration
+
+	// SendWorkers is how many TCP sends (anti-entropy answers and digests,
+	// deltas too large for gossip) run at once (default 2), SendQueue how
+	// many may wait (default 256; more are dropped and counted in
+	// [Stats].SendQueueFull, and anti-entropy repairs what they carried).
+	// Sends run apart from the merge loop and from Update, so a peer that
+	// never answers delays only other sends.
+	SendWorkers int
+	SendQueue   int
+
+	// SendTimeout bounds one send job: an anti-entropy answer stops sending
+	// states to its peer once it has run this long (default: three times the
+	// membership layer's TCPTimeout, which bounds each single send).
+	SendTimeout time.Duration
 }
 
 func (c *Config) withDefaults() (Config, error) {
@@ -115,6 +129,12 @@ func (c *Config) withDefaults() (Config, error) {
 	}
 	if cfg.InboxSize <= 0 {
 		cfg.InboxSize = 4096
+	}
+	if cfg.SendWorkers <= 0 {
+		cfg.SendWorkers = 2
+	}
+	if cfg.SendQueue <= 0 {
+		cfg.SendQueue = 256
 	}
 	if cfg.WriteTimeout <= 0 {
 		cfg.WriteTimeout = 10 * time.Second
