@@ -76,6 +76,13 @@ type Config struct {
 	// what they carried.
 	InboxSize int
 
+	// InboxBytes bounds the bytes of received messages waiting to be merged
+	// or answered (default 64 MiB). Messages beyond it are dropped and
+	// counted in [Stats].DroppedInboxBytes; anti-entropy repairs what they
+	// carried. A message larger than InboxBytes is never accepted, so keep it
+	// above the largest state the cluster sends (at most 20 MiB).
+	InboxBytes int
+
 	// ReconnectInterval is how often the node tries to join again members
 	// that the failure detector declared dead, as happens to the far side
 	// of a partition (default: the push/pull interval, at least 1s).
@@ -129,6 +136,9 @@ func (c *Config) withDefaults() (Config, error) {
 	}
 	if cfg.InboxSize <= 0 {
 		cfg.InboxSize = 4096
+	}
+	if cfg.InboxBytes <= 0 {
+		cfg.InboxBytes = 64 << 20
 	}
 	if cfg.SendWorkers <= 0 {
 		cfg.SendWorkers = 2

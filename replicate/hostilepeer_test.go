@@ -7,7 +7,9 @@ import (
 	"io"
 	"net"
 	"os"
+	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -19,6 +21,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/crdtkit/crdtkit/counters"
+	"github.com/crdtkit/crdtkit/crdt"
 	"github.com/crdtkit/crdtkit/replicate"
 )
 
@@ -110,14 +113,14 @@ type hostilePeer struct {
 	target *memberlist.Node
 }
 
-func newHostilePeer(t *testing.T, name, join, victim string, tr memberlist.Transport) *hostilePeer {
+func newHostilePeer(t *testing.T, name, join, victim string, mutate func(*memberlist.Config)) *hostilePeer {
 	mc := memberlist.DefaultLocalConfig()
 	mc.Name = name
 	mc.BindAddr = "127.0.0.1"
 	mc.BindPort = 0
 	mc.LogOutput = io.Discard
-	if tr != nil {
-		mc.Transport = tr
+	if mutate != nil {
+		mutate(mc)
 	}
 	ml, err := memberlist.Create(mc)
 	require.NoError(t, err)
@@ -200,7 +203,7 @@ func TestTarpitAndReflectionCannotStallANode(t *testing.T) {
 	}
 
 	tarpit := newTarpitTransport(t)
-	evil := newHostilePeer(t, "tarpit", victim.Addr(), "victim", tarpit)
+	evil := newHostilePeer(t, "tarpit", victim.Addr(), "victim", func(c *memberlist.Config) { c.Transport = tarpit })
 	reflectTo, reflected := countingListener(t)
 
 	const requests = 300
@@ -250,4 +253,108 @@ func TestTarpitAndReflectionCannotStallANode(t *testing.T) {
 	// dial timeout): far fewer attempts than requests times keys.
 	assert.Less(t, s.SendErrors, uint64(requests), "sends to the tarpit")
 	assert.Greater(t, s.SendsAbandoned, uint64(0))
+}
+
+// heapAfterGC is the live heap after a collection.
+func heapAfterGC() uint64 {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapAlloc
+}
+
+// peakHeap samples the heap every few milliseconds until stop is closed and
+// returns the largest value seen.
+func peakHeap(stop <-chan struct{}) <-chan uint64 {
+	out := make(chan uint64, 1)
+	go func() {
+		var peak uint64
+		var m runtime.MemStats
+		for {
+			runtime.ReadMemStats(&m)
+			peak = max(peak, m.HeapAlloc)
+			select {
+			case <-stop:
+				out <- peak
+				return
+			case <-time.After(5 * time.Millisecond):
+			}
+		}
+	}()
+	return out
+}
+
+const mib = 1 << 20
+
+// TestFloodCannotExhaustANode: four senders flood a node with 1 MiB
+// messages over TCP while its merge loop is held up (a watcher blocks it),
+// 200 MiB in all. The inbox is bounded in bytes (8 MiB here), so what the
+// node retains stays near that bound instead of growing with the flood;
+// what it dropped is counted, and once the merge loop runs again,
+// anti-entropy repairs the honest writes the flood crowded out.
+func TestFloodCannotExhaustANode(t *testing.T) {
+	victim := startNode(t, "victim", func(c *replicate.Config) { c.InboxBytes = 8 * mib })
+	honest := startNode(t, "honest", func(c *replicate.Config) { c.Join = []string{victim.Addr()} })
+	ctx := context.Background()
+
+	release := make(chan struct{})
+	var once sync.Once
+	unblock := func() { once.Do(func() { close(release) }) }
+	defer unblock()
+	blocked := make(chan struct{}, 1)
+	stopWatch := victim.Watch("block", func(crdt.State) {
+		select {
+		case blocked <- struct{}{}:
+		default:
+		}
+		<-release
+	})
+	defer stopWatch()
+	require.NoError(t, replicate.Update(ctx, honest, "block", newPN, func(c *counters.PNCounter) error { return c.Inc(1) }))
+	select {
+	case <-blocked:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the victim never merged the blocking key")
+	}
+
+	evil := newHostilePeer(t, "flooder", victim.Addr(), "victim", func(c *memberlist.Config) { c.EnableCompression = false })
+	base := heapAfterGC()
+	stopSampling := make(chan struct{})
+	peak := peakHeap(stopSampling)
+	big := frame(2, "flood", strings.Repeat("a", mib-16))
+	const senders, each = 4, 50
+	var wg sync.WaitGroup
+	var sent atomic.Int64
+	for range senders {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range each {
+				if evil.ml.SendReliable(evil.target, big) == nil {
+					sent.Add(1)
+				}
+			}
+		}()
+	}
+	// Honest writes during the flood: gossiped into the same full inbox.
+	for range 10 {
+		require.NoError(t, replicate.Update(ctx, honest, "honest", newPN, func(c *counters.PNCounter) error { return c.Inc(1) }))
+	}
+	wg.Wait()
+	close(stopSampling)
+	retained := heapAfterGC()
+	s := victim.Stats()
+	t.Logf("flood: %d of %d MiB sent; heap before %d MiB, peak %d MiB, retained after the flood %d MiB; stats %+v",
+		sent.Load(), senders*each, base/mib, <-peak/mib, retained/mib, s)
+	require.Greater(t, sent.Load(), int64(senders*each/2), "the flood did not get through")
+	assert.Greater(t, s.DroppedInboxBytes, uint64(0), "the byte bound must have dropped messages")
+	// Generous: the inbox's 8 MiB plus buffers in flight, far below the
+	// ~200 MiB an inbox bounded by count alone would hold.
+	assert.Less(t, int64(retained)-int64(base), int64(48*mib), "memory retained under the flood")
+
+	unblock()
+	require.Eventually(t, func() bool {
+		c, ok := replicate.GetAs[*counters.PNCounter](victim, "honest")
+		return ok && c.Value() == 10
+	}, 60*time.Second, 20*time.Millisecond, "honest writes never repaired: %+v", victim.Stats())
 }

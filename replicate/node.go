@@ -89,9 +89,16 @@ type Node struct {
 
 	inbox  chan []byte
 	sender *sender
-	done   chan struct{}
-	wg     sync.WaitGroup
-	closed atomic.Bool
+	// inboxBytes is the size of the received messages waiting in the inbox
+	// and in answer jobs, bounded by maxInbox.
+	inboxBytes atomic.Int64
+	maxInbox   int64
+	// skippedRounds counts push/pull rounds skipped in a row because the
+	// inbox was busy.
+	skippedRounds atomic.Int32
+	done          chan struct{}
+	wg            sync.WaitGroup
+	closed        atomic.Bool
 
 	sendTimeout time.Duration // see Config.SendTimeout
 	maxGossip   int
@@ -126,6 +133,7 @@ func Start(ctx context.Context, c Config) (*Node, error) {
 		watchers: make(map[string]map[uint64]func(crdt.State)),
 		inbox:    make(chan []byte, cfg.InboxSize),
 		sender:   newSender(cfg.SendQueue),
+		maxInbox: int64(cfg.InboxBytes),
 		peers:    make(map[string]peer),
 		done:     make(chan struct{}),
 	}
@@ -580,6 +588,10 @@ func (n *Node) stopLoop() {
 // maxBatch is how many received messages the merge loop takes at once.
 const maxBatch = 256
 
+// maxSkippedRounds is how many push/pull rounds in a row anti-entropy may
+// skip because the inbox is busy.
+const maxSkippedRounds = 3
+
 // mergeLoop merges received messages off memberlist's goroutines, in
 // batches: all the states a batch holds for one key cost one merge-write.
 func (n *Node) mergeLoop() {
@@ -601,8 +613,32 @@ func (n *Node) mergeLoop() {
 				}
 			}
 			n.handleBatch(batch)
+			size := 0
+			for _, m := range batch {
+				size += len(m)
+			}
+			n.release(size)
 		}
 	}
+}
+
+// reserve takes size bytes of the inbox's byte budget, or reports false
+// when they do not fit.
+func (n *Node) reserve(size int) bool {
+	if n.inboxBytes.Add(int64(size)) > n.maxInbox {
+		n.inboxBytes.Add(-int64(size))
+		return false
+	}
+	return true
+}
+
+// release gives size bytes back to the inbox's budget.
+func (n *Node) release(size int) { n.inboxBytes.Add(-int64(size)) }
+
+// inboxBusy reports whether received messages are still waiting to be
+// merged: more than 1/8 of the inbox, by count or by bytes.
+func (n *Node) inboxBusy() bool {
+	return len(n.inbox) > cap(n.inbox)/8 || n.inboxBytes.Load() > n.maxInbox/8
 }
 
 func (n *Node) handleBatch(batch [][]byte) {
@@ -781,7 +817,8 @@ type delegate Node
 func (d *delegate) NodeMeta(limit int) []byte { return nil }
 
 // NotifyMsg receives a gossip or reliable message. memberlist reuses buf, so
-// it is copied; it must not block, so a full inbox drops the message.
+// it is copied; it must not block, so a full inbox, by count or by bytes,
+// drops the message (counted; anti-entropy repairs what it carried).
 func (d *delegate) NotifyMsg(buf []byte) {
 	n := (*Node)(d)
 	if len(buf) == 0 {
@@ -800,11 +837,16 @@ func (d *delegate) NotifyMsg(buf []byte) {
 		n.askedForStates(buf)
 		return
 	}
+	if !n.reserve(len(buf)) {
+		n.stats.inboxBytesFull.Add(1)
+		return
+	}
 	msg := bytes.Clone(buf)
 	select {
 	case n.inbox <- msg:
 		n.stats.received.Add(1)
 	default:
+		n.release(len(msg))
 		n.stats.inboxFull.Add(1)
 	}
 }
@@ -848,12 +890,15 @@ func (d *delegate) MergeRemoteState(buf []byte, join bool) {
 		n.stats.notMember.Add(1)
 		return
 	}
-	if len(n.inbox) > cap(n.inbox)/8 {
+	if n.inboxBusy() && n.skippedRounds.Add(1) <= maxSkippedRounds {
 		// Received deltas are still waiting to be merged; comparing now
 		// would ship full states for differences those deltas repair.
+		// Only a few rounds in a row, though: a flood that keeps the
+		// inbox busy must not stop repair.
 		n.stats.antiEntropySkipped.Add(1)
 		return
 	}
+	n.skippedRounds.Store(0)
 	msg := digestsMsg{from: n.cfg.Name}
 	now := time.Now()
 	n.mu.RLock()
@@ -890,6 +935,12 @@ func (n *Node) askedForStates(buf []byte) {
 		n.stats.notMember.Add(1)
 		return
 	}
+	if !n.reserve(len(buf)) {
+		n.stats.inboxBytesFull.Add(1)
+		return
+	}
 	n.stats.received.Add(1)
-	n.enqueue(sendJob{kind: jobAnswer, peer: from, msg: bytes.Clone(buf)})
+	if !n.enqueue(sendJob{kind: jobAnswer, peer: from, msg: bytes.Clone(buf), held: len(buf)}) {
+		n.release(len(buf))
+	}
 }

@@ -32,6 +32,7 @@ type sendJob struct {
 	kind jobKind
 	peer string // member name
 	msg  []byte // jobAnswer: the peer's digests message; otherwise: the message to send
+	held int    // inbox bytes reserved for msg, released when the job ends
 }
 
 type sender struct {
@@ -84,6 +85,7 @@ func (n *Node) enqueue(j sendJob) bool {
 }
 
 func (n *Node) finish(j sendJob) {
+	n.release(j.held)
 	if j.kind == jobDelta {
 		return
 	}

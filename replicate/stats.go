@@ -42,6 +42,9 @@ type Stats struct {
 	DroppedUnknownType uint64
 	DroppedTypeClash   uint64
 	DroppedInboxFull   uint64
+	// DroppedInboxBytes counts messages dropped because the bytes waiting in
+	// the inbox would have exceeded Config.InboxBytes.
+	DroppedInboxBytes uint64
 	// DroppedNotMember counts anti-entropy requests (push/pull states and
 	// digests messages) from a name that is not a live member, and sends
 	// whose peer was no longer a live member when their turn came: the node
@@ -83,7 +86,7 @@ type counters struct {
 	malformed, invalid, unknownType, typeClash, inboxFull                                        atomic.Uint64
 	sendErrors, storeErrors, corruptAtStart, reconnects, antiEntropySkipped, antiEntropyDeferred atomic.Uint64
 	tooLarge                                                                                     atomic.Uint64
-	notMember, sendsCoalesced, sendQueueFull, sendsAbandoned                                     atomic.Uint64
+	notMember, sendsCoalesced, sendQueueFull, sendsAbandoned, inboxBytesFull                     atomic.Uint64
 }
 
 func (c *counters) dropped(err error) {
@@ -111,7 +114,7 @@ func (n *Node) Stats() Stats {
 		DroppedUnknownType: c.unknownType.Load(), DroppedTypeClash: c.typeClash.Load(),
 		DroppedInboxFull: c.inboxFull.Load(), SendErrors: c.sendErrors.Load(),
 		StoreErrors: c.storeErrors.Load(), TooLargeToSend: c.tooLarge.Load(), CorruptAtStart: c.corruptAtStart.Load(), Reconnects: c.reconnects.Load(), AntiEntropySkipped: c.antiEntropySkipped.Load(), AntiEntropyDeferred: c.antiEntropyDeferred.Load(),
-		DroppedNotMember: c.notMember.Load(), SendsCoalesced: c.sendsCoalesced.Load(),
+		DroppedInboxBytes: c.inboxBytesFull.Load(), DroppedNotMember: c.notMember.Load(), SendsCoalesced: c.sendsCoalesced.Load(),
 		SendQueueFull: c.sendQueueFull.Load(), SendsAbandoned: c.sendsAbandoned.Load(),
 	}
 }
