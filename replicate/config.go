@@ -76,6 +76,13 @@ type Config struct {
 	// what they carried.
 	InboxSize int
 
+	// InboxBytes bounds the bytes of received messages waiting to be merged
+	// or answered (default 64 MiB). Messages beyond it are dropped and
+	// counted in [Stats].DroppedInboxBytes; anti-entropy repairs what they
+	// carried. A message larger than InboxBytes is never accepted, so keep it
+	// above the largest state the cluster sends (at most 20 MiB).
+	InboxBytes int
+
 	// ReconnectInterval is how often the node tries to join again members
 	// that the failure detector declared dead, as happens to the far side
 	// of a partition (default: the push/pull interval, at least 1s).
@@ -95,6 +102,20 @@ type Config struct {
 	// WriteTimeout bounds each merge-write of a received state into the
 	// backend (default 10s).
 	WriteTimeout time.Duration
+
+	// SendWorkers is how many TCP sends (anti-entropy answers and digests,
+	// deltas too large for gossip) run at once (default 2), SendQueue how
+	// many may wait (default 256; more are dropped and counted in
+	// [Stats].SendQueueFull, and anti-entropy repairs what they carried).
+	// Sends run apart from the merge loop and from Update, so a peer that
+	// never answers delays only other sends.
+	SendWorkers int
+	SendQueue   int
+
+	// SendTimeout bounds one send job: an anti-entropy answer stops sending
+	// states to its peer once it has run this long (default: three times the
+	// membership layer's TCPTimeout, which bounds each single send).
+	SendTimeout time.Duration
 }
 
 func (c *Config) withDefaults() (Config, error) {
@@ -115,6 +136,15 @@ func (c *Config) withDefaults() (Config, error) {
 	}
 	if cfg.InboxSize <= 0 {
 		cfg.InboxSize = 4096
+	}
+	if cfg.InboxBytes <= 0 {
+		cfg.InboxBytes = 64 << 20
+	}
+	if cfg.SendWorkers <= 0 {
+		cfg.SendWorkers = 2
+	}
+	if cfg.SendQueue <= 0 {
+		cfg.SendQueue = 256
 	}
 	if cfg.WriteTimeout <= 0 {
 		cfg.WriteTimeout = 10 * time.Second

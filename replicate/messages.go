@@ -12,14 +12,17 @@ var ErrBadMessage = errors.New("replicate: malformed message")
 
 // Message kinds, the first byte of every message a node sends.
 const (
-	msgDelta   byte = 1 // a key's delta from a local mutation, gossiped
-	msgState   byte = 2 // a key's full state, sent during anti-entropy
-	msgDigests byte = 3 // per-key digests of some buckets, for anti-entropy
-	wireV1     byte = 1 // version byte of the push/pull digest
+	msgDelta byte = 1 // a key's delta from a local mutation, gossiped
+	msgState byte = 2 // a key's full state, sent during anti-entropy
+	// msgDigests is per-key digests of some buckets, for anti-entropy. Kind
+	// 3 was its first form, which also carried the sender's address for
+	// the answer; it is no longer accepted (answers go to the address the
+	// membership layer knows).
+	msgDigests byte = 4
+	// wireV2 is the version byte of the push/pull digest; version 1 also
+	// carried the sender's address.
+	wireV2 byte = 2
 )
-
-// maxAddr bounds the length of an address in a message.
-const maxAddr = 256
 
 // digestSize is the size of one key's digest: the first 16 bytes of the
 // SHA-256 of the key's canonical payload.
@@ -85,8 +88,7 @@ type keyDigest struct {
 // digestsMsg lists the sender's keys and digests in some buckets; the
 // receiver answers with the states the sender lacks or has differently.
 type digestsMsg struct {
-	from    string
-	addr    string // the sender's "ip:port", so the answer needs no membership view
+	from    string // the sender's member name; the answer goes to that member
 	buckets []uint16
 	keys    []keyDigest
 }
@@ -95,8 +97,6 @@ func (m digestsMsg) append(b []byte) []byte {
 	b = append(b, msgDigests)
 	b = binary.AppendUvarint(b, uint64(len(m.from)))
 	b = append(b, m.from...)
-	b = binary.AppendUvarint(b, uint64(len(m.addr)))
-	b = append(b, m.addr...)
 	b = binary.AppendUvarint(b, uint64(len(m.buckets)))
 	for _, k := range m.buckets {
 		b = binary.BigEndian.AppendUint16(b, k)
@@ -122,9 +122,6 @@ func decodeDigests(b []byte, maxKey int) (digestsMsg, error) {
 		return m, err
 	}
 	m.from = from
-	if m.addr, b, err = readString(b, maxAddr); err != nil {
-		return m, err
-	}
 	nb, w := uvarint(b)
 	if w <= 0 || nb > numBuckets || nb*2 > uint64(len(b)-w) {
 		return m, fmt.Errorf("%w: bad bucket count", ErrBadMessage)
@@ -172,19 +169,17 @@ func decodeDigests(b []byte, maxKey int) (digestsMsg, error) {
 }
 
 // pushPull is the state a node offers in memberlist's periodic push/pull:
-// its name (so the peer knows whom to answer) and one hash per bucket of keys.
+// its member name (so the peer knows whom to answer) and one hash per bucket
+// of keys.
 type pushPull struct {
 	from    string
-	addr    string // the sender's "ip:port"
 	buckets [numBuckets]digest
 }
 
 func (p *pushPull) append(b []byte) []byte {
-	b = append(b, wireV1)
+	b = append(b, wireV2)
 	b = binary.AppendUvarint(b, uint64(len(p.from)))
 	b = append(b, p.from...)
-	b = binary.AppendUvarint(b, uint64(len(p.addr)))
-	b = append(b, p.addr...)
 	for i := range p.buckets {
 		b = append(b, p.buckets[i][:]...)
 	}
@@ -192,21 +187,17 @@ func (p *pushPull) append(b []byte) []byte {
 }
 
 func decodePushPull(b []byte, maxName int) (*pushPull, error) {
-	if len(b) == 0 || b[0] != wireV1 {
+	if len(b) == 0 || b[0] != wireV2 {
 		return nil, fmt.Errorf("%w: unknown push/pull version", ErrBadMessage)
 	}
 	from, rest, err := readString(b[1:], maxName)
 	if err != nil {
 		return nil, err
 	}
-	addr, rest, err := readString(rest, maxAddr)
-	if err != nil {
-		return nil, err
-	}
 	if len(rest) != numBuckets*digestSize {
 		return nil, fmt.Errorf("%w: push/pull of %d bytes, want %d", ErrBadMessage, len(rest), numBuckets*digestSize)
 	}
-	p := &pushPull{from: from, addr: addr}
+	p := &pushPull{from: from}
 	for i := range p.buckets {
 		copy(p.buckets[i][:], rest[i*digestSize:])
 	}

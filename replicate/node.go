@@ -88,11 +88,19 @@ type Node struct {
 	watchSeq uint64
 
 	inbox  chan []byte
-	done   chan struct{}
-	wg     sync.WaitGroup
-	closed atomic.Bool
+	sender *sender
+	// inboxBytes is the size of the received messages waiting in the inbox
+	// and in answer jobs, bounded by maxInbox.
+	inboxBytes atomic.Int64
+	maxInbox   int64
+	// skippedRounds counts push/pull rounds skipped in a row because the
+	// inbox was busy.
+	skippedRounds atomic.Int32
+	done          chan struct{}
+	wg            sync.WaitGroup
+	closed        atomic.Bool
 
-	addr        atomic.Value // string: this node's advertised "ip:port"
+	sendTimeout time.Duration // see Config.SendTimeout
 	maxGossip   int
 	maxTransfer int
 	quiet       time.Duration // see Config.AntiEntropyQuiet
@@ -124,6 +132,8 @@ func Start(ctx context.Context, c Config) (*Node, error) {
 		entries:  make(map[string]*entry),
 		watchers: make(map[string]map[uint64]func(crdt.State)),
 		inbox:    make(chan []byte, cfg.InboxSize),
+		sender:   newSender(cfg.SendQueue),
+		maxInbox: int64(cfg.InboxBytes),
 		peers:    make(map[string]peer),
 		done:     make(chan struct{}),
 	}
@@ -170,8 +180,15 @@ func Start(ctx context.Context, c Config) (*Node, error) {
 		NumNodes:       func() int { return n.numMembers() },
 		RetransmitMult: mc.RetransmitMult,
 	}
-	n.wg.Add(1)
+	n.sendTimeout = cfg.SendTimeout
+	if n.sendTimeout == 0 {
+		n.sendTimeout = 3 * mc.TCPTimeout
+	}
+	n.wg.Add(1 + cfg.SendWorkers)
 	go n.mergeLoop()
+	for range cfg.SendWorkers {
+		go n.sendLoop()
+	}
 
 	ml, err := memberlist.Create(mc)
 	if err != nil {
@@ -179,7 +196,6 @@ func Start(ctx context.Context, c Config) (*Node, error) {
 		return nil, fmt.Errorf("replicate: starting membership: %w", err)
 	}
 	n.ml = ml
-	n.addr.Store(n.Addr())
 	n.wg.Add(1)
 	go n.reconnectLoop()
 	if len(cfg.Join) > 0 {
@@ -272,13 +288,6 @@ func (n *Node) lockKey(key string) func() {
 	m := &n.keyLocks[h.Sum32()%keyStripes]
 	m.Lock()
 	return m.Unlock
-}
-
-// selfAddr returns the address this node advertises, or "" before it is
-// known.
-func (n *Node) selfAddr() string {
-	a, _ := n.addr.Load().(string)
-	return a
 }
 
 // Replica returns the node's CRDT replica id.
@@ -573,10 +582,15 @@ func (n *Node) Close() error {
 func (n *Node) stopLoop() {
 	close(n.done)
 	n.wg.Wait()
+	n.drainSends()
 }
 
 // maxBatch is how many received messages the merge loop takes at once.
 const maxBatch = 256
+
+// maxSkippedRounds is how many push/pull rounds in a row anti-entropy may
+// skip because the inbox is busy.
+const maxSkippedRounds = 3
 
 // mergeLoop merges received messages off memberlist's goroutines, in
 // batches: all the states a batch holds for one key cost one merge-write.
@@ -599,14 +613,37 @@ func (n *Node) mergeLoop() {
 				}
 			}
 			n.handleBatch(batch)
+			size := 0
+			for _, m := range batch {
+				size += len(m)
+			}
+			n.release(size)
 		}
 	}
+}
+
+// reserve takes size bytes of the inbox's byte budget, or reports false
+// when they do not fit.
+func (n *Node) reserve(size int) bool {
+	if n.inboxBytes.Add(int64(size)) > n.maxInbox {
+		n.inboxBytes.Add(-int64(size))
+		return false
+	}
+	return true
+}
+
+// release gives size bytes back to the inbox's budget.
+func (n *Node) release(size int) { n.inboxBytes.Add(-int64(size)) }
+
+// inboxBusy reports whether received messages are still waiting to be
+// merged: more than 1/8 of the inbox, by count or by bytes.
+func (n *Node) inboxBusy() bool {
+	return len(n.inbox) > cap(n.inbox)/8 || n.inboxBytes.Load() > n.maxInbox/8
 }
 
 func (n *Node) handleBatch(batch [][]byte) {
 	byKey := map[string][]incoming{}
 	var order []string
-	var digests []digestsMsg
 	for _, msg := range batch {
 		if len(msg) == 0 {
 			n.stats.dropped(ErrBadMessage)
@@ -639,13 +676,6 @@ func (n *Node) handleBatch(batch [][]byte) {
 				order = append(order, kp.key)
 			}
 			byKey[kp.key] = append(byKey[kp.key], incoming{state: remote, msg: msg})
-		case msgDigests:
-			d, err := decodeDigests(msg[1:], store.MaxKeyLen)
-			if err != nil {
-				n.stats.dropped(err)
-				continue
-			}
-			digests = append(digests, d)
 		default:
 			n.stats.dropped(ErrBadMessage)
 		}
@@ -670,9 +700,6 @@ func (n *Node) handleBatch(batch [][]byte) {
 				n.broadcast(x.msg)
 			}
 		}
-	}
-	for _, d := range digests {
-		n.answerDigests(d)
 	}
 }
 
@@ -704,15 +731,14 @@ func (n *Node) holdBack(e *entry, now time.Time) bool {
 	return true
 }
 
-// answerDigests sends the peer the full state of every key, in the buckets
-// it listed, that it lacks or holds differently.
-func (n *Node) answerDigests(d digestsMsg) {
+// answerKeys returns the keys, in the buckets d lists, whose state the
+// peer that sent d lacks or holds differently, leaving out those that
+// anti-entropy holds back this time.
+func (n *Node) answerKeys(d digestsMsg) []string {
 	theirs := make(map[string]digest, len(d.keys))
-	for _, k := range d.keys {
-		theirs[k.key] = k.sum
-	}
 	recent := make(map[string]bool)
 	for _, k := range d.keys {
+		theirs[k.key] = k.sum
 		if k.recent {
 			recent[k.key] = true
 		}
@@ -720,6 +746,7 @@ func (n *Node) answerDigests(d digestsMsg) {
 	var send []string
 	now := time.Now()
 	n.mu.RLock()
+	defer n.mu.RUnlock()
 	for _, b := range d.buckets {
 		for key, e := range n.byBucket[b] {
 			sum, ok := theirs[key]
@@ -733,37 +760,13 @@ func (n *Node) answerDigests(d digestsMsg) {
 			send = append(send, key)
 		}
 	}
-	n.mu.RUnlock()
-	peer := n.replyTo(d.from, d.addr)
-	if peer == nil {
-		return
-	}
-	for _, key := range send {
-		s, ok := n.Get(key)
-		if !ok {
-			continue
-		}
-		p, err := n.codec.Marshal(s)
-		if err != nil {
-			continue
-		}
-		msg := appendKeyPayload(msgState, key, p)
-		if len(msg) > n.maxTransfer {
-			n.stats.tooLarge.Add(1)
-			continue
-		}
-		if err := n.ml.SendReliable(peer, msg); err != nil {
-			n.stats.sendErrors.Add(1)
-			continue
-		}
-		n.stats.stateBytesSent.Add(uint64(len(msg)))
-		n.stats.statesSent.Add(1)
-	}
+	slices.Sort(send)
+	return send
 }
 
-// broadcast queues msg for gossip, or sends it over TCP to every member when
-// it is too large for a gossip packet: memberlist's queue would otherwise skip
-// it silently forever.
+// broadcast queues msg for gossip, or queues a TCP send of it to every
+// member when it is too large for a gossip packet: memberlist's queue would
+// otherwise skip it silently forever. It never waits for the network.
 func (n *Node) broadcast(msg []byte) {
 	if len(msg) <= n.maxGossip {
 		n.queue.QueueBroadcast(&broadcast{msg: msg})
@@ -777,12 +780,7 @@ func (n *Node) broadcast(msg []byte) {
 		return
 	}
 	for _, m := range n.livePeers() {
-		if err := n.ml.SendReliable(m, msg); err != nil {
-			n.stats.sendErrors.Add(1)
-			continue
-		}
-		n.stats.deltaBytesSent.Add(uint64(len(msg)))
-		n.stats.fullStateBytes.Add(uint64(n.fullStateSize(msg)))
+		n.enqueue(sendJob{kind: jobDelta, peer: m.Name, msg: msg})
 	}
 }
 
@@ -819,9 +817,14 @@ type delegate Node
 func (d *delegate) NodeMeta(limit int) []byte { return nil }
 
 // NotifyMsg receives a gossip or reliable message. memberlist reuses buf, so
-// it is copied; it must not block, so a full inbox drops the message.
+// it is copied; it must not block, so a full inbox, by count or by bytes,
+// drops the message (counted; anti-entropy repairs what it carried).
 func (d *delegate) NotifyMsg(buf []byte) {
 	n := (*Node)(d)
+	if len(buf) == 0 {
+		n.stats.dropped(ErrBadMessage)
+		return
+	}
 	max := n.codec.Limits.MaxBytes
 	if max <= 0 {
 		max = payload.DefaultMaxBytes
@@ -830,11 +833,20 @@ func (d *delegate) NotifyMsg(buf []byte) {
 		n.stats.dropped(payload.ErrTooLarge)
 		return
 	}
+	if buf[0] == msgDigests {
+		n.askedForStates(buf)
+		return
+	}
+	if !n.reserve(len(buf)) {
+		n.stats.inboxBytesFull.Add(1)
+		return
+	}
 	msg := bytes.Clone(buf)
 	select {
 	case n.inbox <- msg:
 		n.stats.received.Add(1)
 	default:
+		n.release(len(msg))
 		n.stats.inboxFull.Add(1)
 	}
 }
@@ -852,7 +864,7 @@ func (d *delegate) GetBroadcasts(overhead, limit int) [][]byte {
 // LocalState offers this node's bucket hashes for push/pull anti-entropy.
 func (d *delegate) LocalState(join bool) []byte {
 	n := (*Node)(d)
-	p := pushPull{from: n.cfg.Name, addr: n.selfAddr()}
+	p := pushPull{from: n.cfg.Name}
 	n.mu.RLock()
 	p.buckets = n.buckets
 	n.mu.RUnlock()
@@ -874,13 +886,20 @@ func (d *delegate) MergeRemoteState(buf []byte, join bool) {
 	if p.from == n.cfg.Name {
 		return
 	}
-	if len(n.inbox) > cap(n.inbox)/8 {
+	if n.member(p.from) == nil {
+		n.stats.notMember.Add(1)
+		return
+	}
+	if n.inboxBusy() && n.skippedRounds.Add(1) <= maxSkippedRounds {
 		// Received deltas are still waiting to be merged; comparing now
 		// would ship full states for differences those deltas repair.
+		// Only a few rounds in a row, though: a flood that keeps the
+		// inbox busy must not stop repair.
 		n.stats.antiEntropySkipped.Add(1)
 		return
 	}
-	msg := digestsMsg{from: n.cfg.Name, addr: n.selfAddr()}
+	n.skippedRounds.Store(0)
+	msg := digestsMsg{from: n.cfg.Name}
 	now := time.Now()
 	n.mu.RLock()
 	for b := range numBuckets {
@@ -896,15 +915,32 @@ func (d *delegate) MergeRemoteState(buf []byte, join bool) {
 	if len(msg.buckets) == 0 {
 		return
 	}
-	peer := n.replyTo(p.from, p.addr)
-	if peer == nil {
+	out := msg.append(nil)
+	if n.enqueue(sendJob{kind: jobDigests, peer: p.from, msg: out}) {
+		n.stats.digestBytesSent.Add(uint64(len(out)))
+	}
+}
+
+// askedForStates queues the answer to a peer's digests message. Only a live
+// member gets one, at the address the membership layer knows for it, and
+// at most one at a time: a forged request can neither aim the node at an
+// address of its choice nor multiply its work.
+func (n *Node) askedForStates(buf []byte) {
+	from, _, err := readString(buf[1:], store.MaxKeyLen)
+	if err != nil {
+		n.stats.dropped(err)
 		return
 	}
-	out := msg.append(nil)
-	n.stats.digestBytesSent.Add(uint64(len(out)))
-	go func() {
-		if err := n.ml.SendReliable(peer, out); err != nil {
-			n.stats.sendErrors.Add(1)
-		}
-	}()
+	if from == n.cfg.Name || n.member(from) == nil {
+		n.stats.notMember.Add(1)
+		return
+	}
+	if !n.reserve(len(buf)) {
+		n.stats.inboxBytesFull.Add(1)
+		return
+	}
+	n.stats.received.Add(1)
+	if !n.enqueue(sendJob{kind: jobAnswer, peer: from, msg: bytes.Clone(buf), held: len(buf)}) {
+		n.release(len(buf))
+	}
 }

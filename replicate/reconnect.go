@@ -108,19 +108,3 @@ func (n *Node) livePeers() []*memberlist.Node {
 	}
 	return out
 }
-
-// replyTo returns where to answer the node called name that gave addr as its
-// address. Answering by the address the peer gave, rather than by the local
-// membership view, lets anti-entropy repair a node that this node's failure
-// detector wrongly holds dead. An unusable addr falls back to the view.
-func (n *Node) replyTo(name, addr string) *memberlist.Node {
-	host, port, err := net.SplitHostPort(addr)
-	if err == nil {
-		ip := net.ParseIP(host)
-		p, perr := strconv.ParseUint(port, 10, 16)
-		if ip != nil && perr == nil && p != 0 {
-			return &memberlist.Node{Name: name, Addr: ip, Port: uint16(p)}
-		}
-	}
-	return n.member(name)
-}

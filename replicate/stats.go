@@ -42,6 +42,22 @@ type Stats struct {
 	DroppedUnknownType uint64
 	DroppedTypeClash   uint64
 	DroppedInboxFull   uint64
+	// DroppedInboxBytes counts messages dropped because the bytes waiting in
+	// the inbox would have exceeded Config.InboxBytes.
+	DroppedInboxBytes uint64
+	// DroppedNotMember counts anti-entropy requests (push/pull states and
+	// digests messages) from a name that is not a live member, and sends
+	// whose peer was no longer a live member when their turn came: the node
+	// answers only members, at the address the membership layer knows.
+	DroppedNotMember uint64
+	// SendsCoalesced counts anti-entropy answers and digests not queued
+	// because one for the same peer was already queued or running;
+	// SendQueueFull counts sends dropped because the send queue was full;
+	// SendsAbandoned counts answers cut short by a failed send or by
+	// Config.SendTimeout. Anti-entropy repairs what they would have carried.
+	SendsCoalesced uint64
+	SendQueueFull  uint64
+	SendsAbandoned uint64
 	// SendErrors counts failed TCP sends; anti-entropy repairs what they
 	// carried. StoreErrors counts received states the backend refused.
 	SendErrors  uint64
@@ -70,6 +86,7 @@ type counters struct {
 	malformed, invalid, unknownType, typeClash, inboxFull                                        atomic.Uint64
 	sendErrors, storeErrors, corruptAtStart, reconnects, antiEntropySkipped, antiEntropyDeferred atomic.Uint64
 	tooLarge                                                                                     atomic.Uint64
+	notMember, sendsCoalesced, sendQueueFull, sendsAbandoned, inboxBytesFull                     atomic.Uint64
 }
 
 func (c *counters) dropped(err error) {
@@ -97,5 +114,7 @@ func (n *Node) Stats() Stats {
 		DroppedUnknownType: c.unknownType.Load(), DroppedTypeClash: c.typeClash.Load(),
 		DroppedInboxFull: c.inboxFull.Load(), SendErrors: c.sendErrors.Load(),
 		StoreErrors: c.storeErrors.Load(), TooLargeToSend: c.tooLarge.Load(), CorruptAtStart: c.corruptAtStart.Load(), Reconnects: c.reconnects.Load(), AntiEntropySkipped: c.antiEntropySkipped.Load(), AntiEntropyDeferred: c.antiEntropyDeferred.Load(),
+		DroppedInboxBytes: c.inboxBytesFull.Load(), DroppedNotMember: c.notMember.Load(), SendsCoalesced: c.sendsCoalesced.Load(),
+		SendQueueFull: c.sendQueueFull.Load(), SendsAbandoned: c.sendsAbandoned.Load(),
 	}
 }
