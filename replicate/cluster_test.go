@@ -18,7 +18,7 @@ import (
 	"github.com/crdtkit/crdtkit/payload"
 	"github.com/crdtkit/crdtkit/replicate"
 	"github.com/crdtkit/crdtkit/store"
-	boltstore "github.com/crdtkit/crdtkit/store/bbolt"
+	"github.com/crdtkit/crdtkit/store/boltstore"
 )
 
 // cluster is a set of nodes on loopback joined through a fault-injecting

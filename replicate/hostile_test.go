@@ -17,7 +17,7 @@ import (
 	"github.com/crdtkit/crdtkit/payload"
 	"github.com/crdtkit/crdtkit/replicate"
 	"github.com/crdtkit/crdtkit/store"
-	boltstore "github.com/crdtkit/crdtkit/store/bbolt"
+	"github.com/crdtkit/crdtkit/store/boltstore"
 )
 
 func startNode(t *testing.T, name string, mutate func(*replicate.Config)) *replicate.Node {

@@ -23,7 +23,7 @@
 // cause; a merge-write never overwrites such a record. Other keys are not
 // affected.
 //
-// The implementations live in sub-packages: store/bbolt, store/dirstore,
+// The implementations live in sub-packages: store/boltstore, store/dirstore,
 // store/pgstore and store/redisstore; [NewMemory] is an in-memory backend for
 // tests. Package store/storeurl opens any of them from a URL, and
 // store/storetest is the conformance suite every backend passes.

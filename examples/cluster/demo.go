@@ -13,7 +13,7 @@ import (
 	"github.com/crdtkit/crdtkit/compound"
 	"github.com/crdtkit/crdtkit/counters"
 	"github.com/crdtkit/crdtkit/replicate"
-	boltstore "github.com/crdtkit/crdtkit/store/bbolt"
+	"github.com/crdtkit/crdtkit/store/boltstore"
 )
 
 // step is one write of the demonstration's script: a follow or unfollow,

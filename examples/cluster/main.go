@@ -53,7 +53,7 @@ import (
 	"github.com/crdtkit/crdtkit/crdt"
 	"github.com/crdtkit/crdtkit/payload"
 	"github.com/crdtkit/crdtkit/replicate"
-	boltstore "github.com/crdtkit/crdtkit/store/bbolt"
+	"github.com/crdtkit/crdtkit/store/boltstore"
 )
 
 func main() {

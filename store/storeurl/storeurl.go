@@ -8,7 +8,7 @@ import (
 
 	"github.com/crdtkit/crdtkit/crdt"
 	"github.com/crdtkit/crdtkit/store"
-	boltstore "github.com/crdtkit/crdtkit/store/bbolt"
+	"github.com/crdtkit/crdtkit/store/boltstore"
 	"github.com/crdtkit/crdtkit/store/dirstore"
 	"github.com/crdtkit/crdtkit/store/pgstore"
 	"github.com/crdtkit/crdtkit/store/redisstore"

@@ -9,7 +9,7 @@ import (
 
 	"github.com/crdtkit/crdtkit/internal/testserver"
 	"github.com/crdtkit/crdtkit/store"
-	boltstore "github.com/crdtkit/crdtkit/store/bbolt"
+	"github.com/crdtkit/crdtkit/store/boltstore"
 	"github.com/crdtkit/crdtkit/store/dirstore"
 	"github.com/crdtkit/crdtkit/store/internal/testcrdt"
 	"github.com/crdtkit/crdtkit/store/pgstore"

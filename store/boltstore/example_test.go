@@ -8,7 +8,7 @@ import (
 
 	"github.com/crdtkit/crdtkit/counters"
 	"github.com/crdtkit/crdtkit/store"
-	boltstore "github.com/crdtkit/crdtkit/store/bbolt"
+	"github.com/crdtkit/crdtkit/store/boltstore"
 )
 
 func Example() {

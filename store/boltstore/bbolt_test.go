@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/crdtkit/crdtkit/store"
-	boltstore "github.com/crdtkit/crdtkit/store/bbolt"
+	"github.com/crdtkit/crdtkit/store/boltstore"
 	"github.com/crdtkit/crdtkit/store/storetest"
 )
 
