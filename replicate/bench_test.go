@@ -43,8 +43,7 @@ func figureCluster(t testing.TB, n int, mc func() *memberlist.Config, preload ma
 	for i := range n {
 		b := store.NewMemory()
 		for k, p := range preload {
-			_, err := b.Update(ctx, dataPrefix+k, func([]byte, bool) ([]byte, error) { return p, nil })
-			require.NoError(t, err)
+			b.Put(dataPrefix+k, p)
 		}
 		tr, err := network.Transport("127.0.0.1")
 		require.NoError(t, err)

@@ -38,7 +38,7 @@ func TestUpdateRefusesStatesTooLargeToTransfer(t *testing.T) {
 	require.ErrorIs(t, err, ErrStateTooLarge)
 	after, err := b.Load(ctx, dataPrefix+"s")
 	require.NoError(t, err)
-	assert.Equal(t, string(before), string(after), "the backend must be untouched")
+	assert.Equal(t, before, after, "the backend must be untouched")
 	d, _ := n.Digest("s")
 	assert.Equal(t, digest, d)
 	s, _ := GetAs[*sets.ORSet[string]](n, "s")

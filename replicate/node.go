@@ -212,22 +212,22 @@ func Start(ctx context.Context, c Config) (*Node, error) {
 // on a first start.
 func loadReplica(ctx context.Context, b store.Backend, want crdt.ReplicaID) (crdt.ReplicaID, error) {
 	var got crdt.ReplicaID
-	_, err := b.Update(ctx, replicaKey, func(old []byte, exists bool) ([]byte, error) {
-		if exists {
-			got = crdt.ReplicaID(old)
+	_, err := b.Update(ctx, replicaKey, func(cur *store.Record) (string, []byte, error) {
+		if cur != nil {
+			got = crdt.ReplicaID(cur.Snapshot)
 			if err := got.Validate(); err != nil {
-				return nil, fmt.Errorf("replicate: stored replica id: %w", err)
+				return "", nil, fmt.Errorf("replicate: stored replica id: %w", err)
 			}
 			if want != "" && want != got {
-				return nil, fmt.Errorf("%w: configured %q, stored %q", ErrReplicaMismatch, want, got)
+				return "", nil, fmt.Errorf("%w: configured %q, stored %q", ErrReplicaMismatch, want, got)
 			}
-			return nil, nil
+			return "", nil, nil
 		}
 		got = want
 		if got == "" {
 			got = crdt.NewReplicaID()
 		}
-		return []byte(got), nil
+		return "", []byte(got), nil
 	})
 	if err != nil {
 		return "", fmt.Errorf("replicate: replica id: %w", err)
@@ -420,7 +420,7 @@ func (n *Node) Update(ctx context.Context, key string, newState func(crdt.Replic
 	if size := stateMsgSize(key, full); size > n.maxTransfer {
 		return fmt.Errorf("replicate: update %q: %w: %d bytes, limit %d", key, ErrStateTooLarge, size, n.maxTransfer)
 	}
-	if _, err := n.store.MergeWrite(ctx, dataPrefix+key, delta); err != nil {
+	if err := n.store.MergeWrite(ctx, dataPrefix+key, delta); err != nil {
 		return fmt.Errorf("replicate: update %q: %w", key, err)
 	}
 	n.install(key, next, full)
@@ -533,7 +533,7 @@ func (n *Node) mergeIncoming(key string, in []incoming) (bool, error) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), n.cfg.WriteTimeout)
 	defer cancel()
-	if _, err := n.store.MergeWrite(ctx, dataPrefix+key, join); err != nil {
+	if err := n.store.MergeWrite(ctx, dataPrefix+key, join); err != nil {
 		n.stats.storeErrors.Add(1)
 		return false, err
 	}

@@ -21,13 +21,22 @@ var (
 	ErrContention = errors.New("store: too many conflicting writers")
 	// ErrClosed is returned by calls on a closed store.
 	ErrClosed = errors.New("store: closed")
+	// ErrUnchecked is returned by [Backend.Append] for a record that no
+	// Store has checked (its [Record.Type] is ""): one in the format from
+	// before the log, or planted raw. The Store then migrates the record:
+	// it decodes it strictly and rewrites it with the merge-written state
+	// folded in.
+	ErrUnchecked = errors.New("store: record not yet checked by a store")
+	// ErrNoBackend is returned by every method of a Store that was not made
+	// by [New] (the zero Store).
+	ErrNoBackend = errors.New("store: Store has no backend (make it with store.New)")
 )
 
 // KeyError is an error about one key. Every error that Store methods return
 // for a key is a *KeyError, so callers can tell which record failed and, with
 // errors.Is, why ([ErrNotFound], [ErrCorrupt], crdt.ErrTypeMismatch, ...).
 type KeyError struct {
-	// Op is the operation: "get", "merge-write" or "delete".
+	// Op is the operation: "get", "merge-write", "update" or "delete".
 	Op string
 	// Key is the key the operation was about.
 	Key string

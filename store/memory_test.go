@@ -20,5 +20,8 @@ func TestMemory(t *testing.T) {
 		PutRaw: func(_ testing.TB, b store.Backend, key string, data []byte) {
 			b.(*store.Memory).Put(key, data)
 		},
+		AppendRaw: func(_ testing.TB, b store.Backend, key string, entry []byte) {
+			b.(*store.Memory).AppendRaw(key, entry)
+		},
 	})
 }

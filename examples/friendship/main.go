@@ -248,14 +248,14 @@ func run(ctx context.Context, cfg config) (*result, error) {
 		return res, errors.New("replicas did not converge")
 	}
 
-	// Persist: each replica merge-writes its state. The second write finds
-	// the first one's state and, the two being equal, leaves the record
-	// as it is.
+	// Persist: each replica merge-writes its state. The second write
+	// merges a state equal to the first, which changes nothing (merges are
+	// idempotent).
 	for _, u := range ga.Users() {
-		if _, err := stA.MergeWrite(ctx, k.users+u, ga.User(u)); err != nil {
+		if err := stA.MergeWrite(ctx, k.users+u, ga.User(u)); err != nil {
 			return nil, err
 		}
-		if _, err := stB.MergeWrite(ctx, k.users+u, gb.User(u)); err != nil {
+		if err := stB.MergeWrite(ctx, k.users+u, gb.User(u)); err != nil {
 			return nil, err
 		}
 	}
@@ -263,7 +263,7 @@ func run(ctx context.Context, cfg config) (*result, error) {
 		return nil, err
 	}
 	d, _ := runs.TakeDelta()
-	if _, err := stA.MergeWrite(ctx, k.runs, d); err != nil {
+	if err := stA.MergeWrite(ctx, k.runs, d); err != nil {
 		return nil, err
 	}
 	fmt.Fprintf(out, "saved; run again to continue from here\n")
@@ -281,19 +281,20 @@ type replicas struct {
 // update, so two first runs racing agree on the ids.
 func replicaIDs(ctx context.Context, b store.Backend, key string) (replicas, error) {
 	var ids replicas
-	_, err := b.Update(ctx, key, func(old []byte, exists bool) ([]byte, error) {
-		if exists {
+	_, err := b.Update(ctx, key, func(cur *store.Record) (string, []byte, error) {
+		if cur != nil {
 			ids = replicas{}
-			if err := payload.DecodeStrict(old, &ids); err != nil {
-				return nil, fmt.Errorf("reading the replica ids in %q: %w", key, err)
+			if err := payload.DecodeStrict(cur.Snapshot, &ids); err != nil {
+				return "", nil, fmt.Errorf("reading the replica ids in %q: %w", key, err)
 			}
 			if ids.A == "" || ids.B == "" || ids.A == ids.B {
-				return nil, fmt.Errorf("reading the replica ids in %q: need two distinct non-empty ids, have %q and %q", key, ids.A, ids.B)
+				return "", nil, fmt.Errorf("reading the replica ids in %q: need two distinct non-empty ids, have %q and %q", key, ids.A, ids.B)
 			}
-			return nil, nil // keep the record
+			return "", nil, nil // keep the record
 		}
 		ids = replicas{A: crdt.NewReplicaID(), B: crdt.NewReplicaID()}
-		return json.Marshal(ids)
+		data, err := json.Marshal(ids)
+		return "", data, err
 	})
 	return ids, err
 }

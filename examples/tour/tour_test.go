@@ -114,15 +114,15 @@ func Example_itc() {
 	// {1; 1}
 }
 
-// Example_store shows a merge-write, the operation every store offers.
+// Example_store shows store.Update, the way to change a stored value: it
+// starts from what is stored and writes only the change.
 func Example_store() {
 	ctx := context.Background()
 	st, _ := store.New(store.NewMemory(), "replica-a")
-	c := counters.NewPNCounter("replica-a")
-	_ = c.Inc(4)
-	_, _ = st.MergeWrite(ctx, "visits", c)
-	_, _ = st.MergeWrite(ctx, "visits", c) // idempotent: merging again changes nothing
+	inc := func(c *counters.PNCounter) error { return c.Inc(4) }
+	_, _ = store.Update(ctx, st, "visits", counters.NewPNCounter, inc)
+	_, _ = store.Update(ctx, st, "visits", counters.NewPNCounter, inc) // a second run adds to the first
 	got, _ := store.GetAs[*counters.PNCounter](ctx, st, "visits")
 	fmt.Println(got.Value())
-	// Output: 4
+	// Output: 8
 }

@@ -31,6 +31,11 @@ var harness = storetest.Harness{
 			t.Fatal(err)
 		}
 	},
+	AppendRaw: func(t testing.TB, b store.Backend, key string, entry []byte) {
+		if err := b.(*boltstore.Backend).AppendRaw(key, entry); err != nil {
+			t.Fatal(err)
+		}
+	},
 }
 
 func TestConformance(t *testing.T) { storetest.Run(t, harness) }
@@ -69,7 +74,7 @@ func TestReopen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := b.Update(ctx, "k", func([]byte, bool) ([]byte, error) { return []byte("v1"), nil }); err != nil {
+	if _, err := b.Update(ctx, "k", func(*store.Record) (string, []byte, error) { return "", []byte("v1"), nil }); err != nil {
 		t.Fatal(err)
 	}
 	b.Close()
@@ -82,7 +87,7 @@ func TestReopen(t *testing.T) {
 	}
 	defer b.Close()
 	got, err := b.Load(ctx, "k")
-	if err != nil || string(got) != "v1" {
-		t.Fatalf("after reopen: %q, %v", got, err)
+	if err != nil || string(got.Snapshot) != "v1" {
+		t.Fatalf("after reopen: %+v, %v", got, err)
 	}
 }

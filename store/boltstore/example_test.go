@@ -23,13 +23,13 @@ func Example() {
 	defer st.Close()
 
 	ctx := context.Background()
-	c := counters.NewPNCounter("alice")
-	c.Inc(3)
-	merged, err := st.MergeWrite(ctx, "likes", c)
+	likes, err := store.Update(ctx, st, "likes", counters.NewPNCounter, func(c *counters.PNCounter) error {
+		return c.Inc(3)
+	})
 	if err != nil {
 		fmt.Println(err)
 	}
-	fmt.Println(merged.(*counters.PNCounter).Value())
+	fmt.Println(likes.Value())
 
 	// A second process would wait one second and fail.
 	_, err = boltstore.Open(filepath.Join(dir, "crdt.db"), &boltstore.Options{Timeout: -1})

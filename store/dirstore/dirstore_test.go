@@ -31,7 +31,25 @@ var harness = storetest.Harness{
 		return b, dir
 	},
 	PutRaw: func(t testing.TB, b store.Backend, key string, data []byte) {
-		if err := os.WriteFile(b.(*dirstore.Backend).Path(key), data, 0o600); err != nil {
+		if err := b.(*dirstore.Backend).Put(context.Background(), key, data); err != nil {
+			t.Fatal(err)
+		}
+	},
+	AppendRaw: func(t testing.TB, b store.Backend, key string, entry []byte) {
+		if err := dirstore.AppendRaw(b.(*dirstore.Backend), key, entry); err != nil {
+			t.Fatal(err)
+		}
+	},
+	Tear: func(t testing.TB, b store.Backend, key string) {
+		// A crash in the middle of an append leaves a frame cut short.
+		path := b.(*dirstore.Backend).LogPath(key)
+		frame := dirstore.Frame([]byte(`{"state":{"counts":[{"n":1,"r":"torn"}]},"type":"testcrdt.Tally","version":1}`))
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if _, err := f.Write(frame[:len(frame)/2]); err != nil {
 			t.Fatal(err)
 		}
 	},
@@ -125,7 +143,7 @@ func TestLongKey(t *testing.T) {
 		t.Fatalf("Get of a key too long for a file name: %v", err)
 	}
 	ok := strings.Repeat("k", dirstore.MaxNameLen)
-	if _, err := b.Update(ctx, ok, func([]byte, bool) ([]byte, error) { return []byte("x"), nil }); err != nil {
+	if _, err := b.Update(ctx, ok, func(*store.Record) (string, []byte, error) { return "", []byte("x"), nil }); err != nil {
 		t.Fatalf("key of %d bytes: %v", len(ok), err)
 	}
 }
@@ -139,7 +157,7 @@ func TestListIgnoresForeignFiles(t *testing.T) {
 	}
 	defer b.Close()
 	ctx := context.Background()
-	if _, err := b.Update(ctx, "Key", func([]byte, bool) ([]byte, error) { return []byte("{}"), nil }); err != nil {
+	if _, err := b.Update(ctx, "Key", func(*store.Record) (string, []byte, error) { return "", []byte("{}"), nil }); err != nil {
 		t.Fatal(err)
 	}
 	for _, f := range []string{".tmp~k", "README", "Bad Name.json", "%zz.json", "notes.txt"} {
@@ -165,26 +183,26 @@ func TestLockWaitHonoursContext(t *testing.T) {
 	defer b.Close()
 	held := make(chan struct{})
 	release := make(chan struct{})
-	go b.Update(context.Background(), "k", func([]byte, bool) ([]byte, error) {
+	go b.Update(context.Background(), "k", func(*store.Record) (string, []byte, error) {
 		close(held)
 		<-release
-		return []byte("first"), nil
+		return "", []byte("first"), nil
 	})
 	<-held
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
-	_, err = b.Update(ctx, "k", func([]byte, bool) ([]byte, error) {
+	_, err = b.Update(ctx, "k", func(*store.Record) (string, []byte, error) {
 		t.Error("update ran while the key was locked")
-		return nil, nil
+		return "", nil, nil
 	})
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("waiting for a held lock: %v", err)
 	}
 	close(release)
 	var got []byte
-	if _, err := b.Update(context.Background(), "k", func(old []byte, _ bool) ([]byte, error) {
-		got = old
-		return nil, nil
+	if _, err := b.Update(context.Background(), "k", func(cur *store.Record) (string, []byte, error) {
+		got = cur.Snapshot
+		return "", nil, nil
 	}); err != nil {
 		t.Fatal(err)
 	}

@@ -22,14 +22,15 @@ func Example() {
 	defer st.Close()
 
 	ctx := context.Background()
-	s := sets.NewORSet[string]("alice")
-	s.Add("bob")
-	if _, err := st.MergeWrite(ctx, "friends/Alice", s); err != nil {
+	if _, err := store.Update(ctx, st, "friends/Alice", sets.NewORSet[string], func(s *sets.ORSet[string]) error {
+		return s.Add("bob")
+	}); err != nil {
 		fmt.Println(err)
 	}
-	// The record is a human-readable file named after the escaped key.
+	// The write went to the key's log, a file named after the escaped
+	// key; the snapshot beside it is written by the first compaction.
 	fmt.Println(dirstore.EscapeKey("friends/Alice"))
-	_, err = os.Stat(b.Path("friends/Alice"))
+	_, err = os.Stat(b.LogPath("friends/Alice"))
 	fmt.Println(err)
 	got, _ := store.GetAs[*sets.ORSet[string]](ctx, st, "friends/Alice")
 	fmt.Println(got.Elements())

@@ -38,23 +38,32 @@ type Options struct {
 	NoJSONB bool
 }
 
-// Backend is a [store.Backend] over a PostgreSQL table.
+// Backend is a [store.Backend] over a PostgreSQL table of snapshots and a
+// table of log entries beside it.
 type Backend struct {
 	pool       *pgxpool.Pool
 	ownsPool   bool
 	table      string // quoted
+	logTable   string // quoted
+	logIndex   string // quoted
 	maxRetries int
 	noJSONB    bool
 
 	mu       sync.Mutex
 	migrated bool
 
-	qLoad, qLock, qUpdate, qInsert, qList, qDelete, qPut string
+	qLoad, qLock, qLockLog, qUpdate, qInsert, qDeleteLog, qAppend, qHead, qCreate, qList, qDelete, qPut string
 }
 
 var _ store.Backend = (*Backend)(nil)
 
-var tableName = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`)
+// LogSuffix is appended to the table's name to name the table of log
+// entries.
+const LogSuffix = "_log"
+
+// The table's name, with LogSuffix and "_key" after it, must fit
+// PostgreSQL's 63 bytes.
+var tableName = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,54}$`)
 
 // Open connects a pool to the server at url (a libpq URL or key=value
 // string, see pgxpool.ParseConfig) and returns a Backend that owns it. It
@@ -98,30 +107,58 @@ func New(pool *pgxpool.Pool, opts *Options) (*Backend, error) {
 		o.MaxRetries = DefaultMaxRetries
 	}
 	t := pgx.Identifier{o.Table}.Sanitize()
+	lt := pgx.Identifier{o.Table + LogSuffix}.Sanitize()
 	return &Backend{
 		pool:       pool,
 		table:      t,
+		logTable:   lt,
+		logIndex:   pgx.Identifier{o.Table + LogSuffix + "_key"}.Sanitize(),
 		maxRetries: o.MaxRetries,
 		noJSONB:    o.NoJSONB,
-		qLoad:      `SELECT data FROM ` + t + ` WHERE key = $1`,
-		qLock:      `SELECT data FROM ` + t + ` WHERE key = $1 FOR UPDATE`,
-		qUpdate:    `UPDATE ` + t + ` SET data = $2, payload = $3::jsonb, type = $4, version = version + 1 WHERE key = $1`,
-		qInsert:    `INSERT INTO ` + t + ` (key, type, data, payload, version) VALUES ($1, $4, $2, $3::jsonb, 1) ON CONFLICT (key) DO NOTHING`,
-		qList:      `SELECT key FROM ` + t + ` WHERE key >= $1 AND starts_with(key, $1) ORDER BY key`,
-		qDelete:    `DELETE FROM ` + t + ` WHERE key = $1`,
-		qPut: `INSERT INTO ` + t + ` (key, type, data, payload, version) VALUES ($1, $4, $2, $3::jsonb, 1)
-			ON CONFLICT (key) DO UPDATE SET data = excluded.data, payload = excluded.payload, type = excluded.type, version = ` + t + `.version + 1`,
+		// One statement, so one consistent view of the snapshot and
+		// the entries.
+		qLoad: `SELECT coalesce(log_type, ''), data IS NOT NULL, data,
+			ARRAY(SELECT l.data FROM ` + lt + ` l WHERE l.key = $1 ORDER BY l.seq)
+			FROM ` + t + ` WHERE key = $1`,
+		qLock:      `SELECT coalesce(log_type, ''), data IS NOT NULL, data FROM ` + t + ` WHERE key = $1 FOR UPDATE`,
+		qLockLog:   `SELECT ARRAY(SELECT data FROM ` + lt + ` WHERE key = $1 ORDER BY seq)`,
+		qUpdate:    `UPDATE ` + t + ` SET data = $2, payload = $3::jsonb, type = $4, log_type = $5, log_bytes = 0, version = version + 1 WHERE key = $1`,
+		qInsert:    `INSERT INTO ` + t + ` (key, type, data, payload, version, log_type, log_bytes) VALUES ($1, $4, $2, $3::jsonb, 1, $5, 0) ON CONFLICT (key) DO NOTHING`,
+		qDeleteLog: `DELETE FROM ` + lt + ` WHERE key = $1`,
+		// The head row's update both checks the type and serialises the
+		// key's appends against compactions and deletes (which lock the
+		// row); the entry is inserted only if the check passed.
+		qAppend: `WITH h AS (
+				UPDATE ` + t + ` SET log_bytes = log_bytes + length($3::bytea)
+				WHERE key = $1 AND log_type = $2
+				RETURNING coalesce(length(data), 0) AS snap, log_bytes
+			), i AS (
+				INSERT INTO ` + lt + ` (key, data) SELECT $1, $3::bytea FROM h
+			)
+			SELECT snap, log_bytes FROM h`,
+		qHead:   `SELECT coalesce(log_type, '') FROM ` + t + ` WHERE key = $1`,
+		qCreate: `INSERT INTO ` + t + ` (key, type, data, payload, version, log_type, log_bytes) VALUES ($1, $2, NULL, NULL, 1, $2, 0) ON CONFLICT (key) DO NOTHING`,
+		qList:   `SELECT key FROM ` + t + ` WHERE key >= $1 AND starts_with(key, $1) ORDER BY key`,
+		qDelete: `DELETE FROM ` + t + ` WHERE key = $1`,
+		qPut: `INSERT INTO ` + t + ` (key, type, data, payload, version, log_type, log_bytes) VALUES ($1, $4, $2, $3::jsonb, 1, NULL, 0)
+			ON CONFLICT (key) DO UPDATE SET data = excluded.data, payload = excluded.payload, type = excluded.type,
+			log_type = NULL, log_bytes = 0, version = ` + t + `.version + 1`,
 	}, nil
 }
 
 // Table returns the table's name, quoted for SQL.
 func (b *Backend) Table() string { return b.table }
 
+// LogTable returns the name of the table of log entries, quoted for SQL.
+func (b *Backend) LogTable() string { return b.logTable }
+
 // Pool returns the connection pool.
 func (b *Backend) Pool() *pgxpool.Pool { return b.pool }
 
-// Migrate creates the table if it does not exist. It is safe to run from
-// several processes at once (it takes a transaction-scoped advisory lock).
+// Migrate creates the tables if they do not exist, and adds to a table made
+// before the log its two columns (log_type, log_bytes) and the log table. It
+// is safe to run from several processes at once (it takes a
+// transaction-scoped advisory lock).
 func (b *Backend) Migrate(ctx context.Context) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -132,14 +169,32 @@ func (b *Backend) Migrate(ctx context.Context) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('crdtkit.pgstore.migrate'))`); err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS `+b.table+` (
-			key     text COLLATE "C" PRIMARY KEY,
-			type    text NOT NULL,
-			data    bytea NOT NULL,
-			payload jsonb,
-			version bigint NOT NULL
-		)`)
-		return err
+		for _, q := range []string{
+			`CREATE TABLE IF NOT EXISTS ` + b.table + ` (
+				key       text COLLATE "C" PRIMARY KEY,
+				type      text NOT NULL,
+				data      bytea,
+				payload   jsonb,
+				version   bigint NOT NULL,
+				log_type  text,
+				log_bytes bigint NOT NULL DEFAULT 0
+			)`,
+			// A table from before the log.
+			`ALTER TABLE ` + b.table + ` ADD COLUMN IF NOT EXISTS log_type text`,
+			`ALTER TABLE ` + b.table + ` ADD COLUMN IF NOT EXISTS log_bytes bigint NOT NULL DEFAULT 0`,
+			`ALTER TABLE ` + b.table + ` ALTER COLUMN data DROP NOT NULL`,
+			`CREATE TABLE IF NOT EXISTS ` + b.logTable + ` (
+				seq  bigserial PRIMARY KEY,
+				key  text COLLATE "C" NOT NULL,
+				data bytea NOT NULL
+			)`,
+			`CREATE INDEX IF NOT EXISTS ` + b.logIndex + ` ON ` + b.logTable + ` (key, seq)`,
+		} {
+			if _, err := tx.Exec(ctx, q); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("pgstore: creating table %s: %w", b.table, err)
@@ -172,23 +227,71 @@ func (b *Backend) columns(data []byte) (typ string, doc any) {
 	return typ, string(data)
 }
 
-// Load selects key's data.
-func (b *Backend) Load(ctx context.Context, key string) ([]byte, error) {
+// Load selects key's snapshot and entries in one statement.
+func (b *Backend) Load(ctx context.Context, key string) (*store.Record, error) {
 	if err := b.ready(ctx); err != nil {
 		return nil, err
 	}
-	var data []byte
-	err := b.pool.QueryRow(ctx, b.qLoad, key).Scan(&data)
+	rec := &store.Record{}
+	var hasSnap bool
+	err := b.pool.QueryRow(ctx, b.qLoad, key).Scan(&rec.Type, &hasSnap, &rec.Snapshot, &rec.Log)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, store.ErrNotFound
 	}
 	if err != nil {
 		return nil, fmt.Errorf("pgstore: %w", err)
 	}
-	if data == nil {
-		data = []byte{}
+	fixRecord(rec, hasSnap)
+	return rec, nil
+}
+
+// fixRecord tells a NULL snapshot (none) from an empty one.
+func fixRecord(rec *store.Record, hasSnap bool) {
+	switch {
+	case !hasSnap:
+		rec.Snapshot = nil
+	case rec.Snapshot == nil:
+		rec.Snapshot = []byte{}
 	}
-	return data, nil
+	if len(rec.Log) == 0 {
+		rec.Log = nil
+	}
+}
+
+// Append inserts a log row in the statement that checks and updates the
+// key's head row; see the package documentation.
+func (b *Backend) Append(ctx context.Context, key, typ string, entry []byte) (store.Sizes, error) {
+	if err := b.ready(ctx); err != nil {
+		return store.Sizes{}, err
+	}
+	for range b.maxRetries + 1 {
+		var z store.Sizes
+		err := b.pool.QueryRow(ctx, b.qAppend, key, typ, entry).Scan(&z.Snapshot, &z.Log)
+		if err == nil {
+			return z, nil
+		}
+		if !errors.Is(err, pgx.ErrNoRows) {
+			return store.Sizes{}, fmt.Errorf("pgstore: %w", err)
+		}
+		// No head row of this type: find out why.
+		var stored string
+		err = b.pool.QueryRow(ctx, b.qHead, key).Scan(&stored)
+		switch {
+		case errors.Is(err, pgx.ErrNoRows):
+			if _, err := b.pool.Exec(ctx, b.qCreate, key, typ); err != nil {
+				return store.Sizes{}, fmt.Errorf("pgstore: %w", err)
+			}
+			continue
+		case err != nil:
+			return store.Sizes{}, fmt.Errorf("pgstore: %w", err)
+		case stored == "":
+			return store.Sizes{}, store.ErrUnchecked
+		case stored != typ:
+			return store.Sizes{}, store.TypeMismatch(stored, typ)
+		}
+		// The row changed between the two statements: try again.
+	}
+	return store.Sizes{}, fmt.Errorf("%w: the record of %q kept changing under an append", store.ErrContention, key)
 }
 
 // Update runs fn in a transaction holding the row lock of key; see the
@@ -215,28 +318,42 @@ func (e fnError) Error() string { return e.err.Error() }
 // update makes one attempt; again reports a lost insert race.
 func (b *Backend) update(ctx context.Context, key string, fn store.UpdateFunc) (again bool, err error) {
 	err = pgx.BeginFunc(ctx, b.pool, func(tx pgx.Tx) error {
-		var old []byte
-		err := tx.QueryRow(ctx, b.qLock, key).Scan(&old)
+		cur := &store.Record{}
+		var hasSnap bool
+		err := tx.QueryRow(ctx, b.qLock, key).Scan(&cur.Type, &hasSnap, &cur.Snapshot)
 		exists := err == nil
 		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 			return err
 		}
-		if exists && old == nil {
-			old = []byte{}
+		if exists {
+			// The row lock keeps appends out until the commit.
+			if err := tx.QueryRow(ctx, b.qLockLog, key).Scan(&cur.Log); err != nil {
+				return err
+			}
+			fixRecord(cur, hasSnap)
+		} else {
+			cur = nil
 		}
-		updated, err := fn(old, exists)
+		typ, snap, err := fn(cur)
 		if err != nil {
 			return fnError{err}
 		}
-		if updated == nil {
+		if snap == nil {
 			return nil
 		}
-		typ, doc := b.columns(updated)
+		ctyp, doc := b.columns(snap)
+		var logType any
+		if typ != "" {
+			logType, ctyp = typ, typ
+		}
 		if exists {
-			_, err = tx.Exec(ctx, b.qUpdate, key, updated, doc, typ)
+			if _, err := tx.Exec(ctx, b.qUpdate, key, snap, doc, ctyp, logType); err != nil {
+				return err
+			}
+			_, err = tx.Exec(ctx, b.qDeleteLog, key)
 			return err
 		}
-		tag, err := tx.Exec(ctx, b.qInsert, key, updated, doc, typ)
+		tag, err := tx.Exec(ctx, b.qInsert, key, snap, doc, ctyp, logType)
 		if err == nil && tag.RowsAffected() == 0 {
 			again = true
 			return errRetry
@@ -276,25 +393,39 @@ func (b *Backend) List(ctx context.Context, prefix string) ([]string, error) {
 	return keys, nil
 }
 
-// Delete deletes key's row.
+// Delete deletes key's head row and log rows in one transaction.
 func (b *Backend) Delete(ctx context.Context, key string) error {
 	if err := b.ready(ctx); err != nil {
 		return err
 	}
-	if _, err := b.pool.Exec(ctx, b.qDelete, key); err != nil {
+	err := pgx.BeginFunc(ctx, b.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, b.qDelete, key); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, b.qDeleteLog, key)
+		return err
+	})
+	if err != nil {
 		return fmt.Errorf("pgstore: %w", err)
 	}
 	return nil
 }
 
-// Put stores data under key as is, bypassing merge-writes (for tests and
-// repairs).
+// Put stores data as key's snapshot with no log and no log type, as a record
+// from before the log, bypassing merge-writes (for tests and repairs).
 func (b *Backend) Put(ctx context.Context, key string, data []byte) error {
 	if err := b.ready(ctx); err != nil {
 		return err
 	}
 	typ, doc := b.columns(data)
-	if _, err := b.pool.Exec(ctx, b.qPut, key, data, doc, typ); err != nil {
+	err := pgx.BeginFunc(ctx, b.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, b.qPut, key, data, doc, typ); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, b.qDeleteLog, key)
+		return err
+	})
+	if err != nil {
 		return fmt.Errorf("pgstore: %w", err)
 	}
 	return nil

@@ -47,6 +47,12 @@ var harness = storetest.Harness{
 			t.Fatal(err)
 		}
 	},
+	AppendRaw: func(t testing.TB, b store.Backend, key string, entry []byte) {
+		pb := b.(*pgstore.Backend)
+		if _, err := pb.Pool().Exec(context.Background(), `INSERT INTO `+pb.LogTable()+` (key, data) VALUES ($1, $2)`, key, entry); err != nil {
+			t.Fatal(err)
+		}
+	},
 }
 
 func TestConformance(t *testing.T) { storetest.Run(t, harness) }
@@ -59,7 +65,7 @@ func TestColumns(t *testing.T) {
 	ctx := context.Background()
 	rec := `{"state":{"elems":["a"]},"type":"testcrdt.GSet","version":1}`
 	for range 2 {
-		if _, err := b.Update(ctx, "k", func([]byte, bool) ([]byte, error) { return []byte(rec), nil }); err != nil {
+		if _, err := b.Update(ctx, "k", func(*store.Record) (string, []byte, error) { return "", []byte(rec), nil }); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -92,7 +98,7 @@ func TestNoJSONB(t *testing.T) {
 	defer b.Close()
 	defer b.Pool().Exec(ctx, `DROP TABLE `+b.Table())
 	rec := `{"state":{"elems":["a"]},"type":"testcrdt.GSet","version":1}`
-	if _, err := b.Update(ctx, "k", func([]byte, bool) ([]byte, error) { return []byte(rec), nil }); err != nil {
+	if _, err := b.Update(ctx, "k", func(*store.Record) (string, []byte, error) { return "", []byte(rec), nil }); err != nil {
 		t.Fatal(err)
 	}
 	var isNull bool
@@ -103,7 +109,7 @@ func TestNoJSONB(t *testing.T) {
 	if !isNull || typ != "testcrdt.GSet" {
 		t.Fatalf("payload NULL: %v, type %q", isNull, typ)
 	}
-	if got, err := b.Load(ctx, "k"); err != nil || string(got) != rec {
-		t.Fatalf("Load = %q, %v", got, err)
+	if got, err := b.Load(ctx, "k"); err != nil || string(got.Snapshot) != rec {
+		t.Fatalf("Load = %+v, %v", got, err)
 	}
 }

@@ -99,55 +99,175 @@ func wrap(err error) error {
 	return fmt.Errorf("redisstore: %w", err)
 }
 
-// Load GETs the key.
-func (b *Backend) Load(ctx context.Context, key string) ([]byte, error) {
+// The keys of one record: the record itself (a string in the format from
+// before the log, or a hash with fields t, the log's type, and s, the
+// snapshot), its log (a list) and the log's size in bytes (an integer).
+// Store keys hold no NUL, so the suffixes cannot collide with another key.
+func (b *Backend) keys(key string) []string {
+	k := b.prefix + key
+	return []string{k, k + "\x00l", k + "\x00b"}
+}
+
+// LogKey returns the Redis key of the list holding key's log.
+func (b *Backend) LogKey(key string) string { return b.keys(key)[1] }
+
+// loadScript reads a record in one atomic step.
+var loadScript = redis.NewScript(`
+local kind = redis.call('TYPE', KEYS[1])['ok']
+if kind == 'none' then return {0} end
+if kind == 'string' then return {1, redis.call('GET', KEYS[1])} end
+if kind ~= 'hash' then return {3, kind} end
+local h = redis.call('HMGET', KEYS[1], 't', 's')
+return {2, h[1] or '', h[2] or false, redis.call('LRANGE', KEYS[2], 0, -1)}
+`)
+
+// appendScript checks the record's type and appends, in one atomic step.
+var appendScript = redis.NewScript(`
+local kind = redis.call('TYPE', KEYS[1])['ok']
+if kind == 'none' then
+	redis.call('HSET', KEYS[1], 't', ARGV[1])
+	redis.call('DEL', KEYS[2], KEYS[3])
+elseif kind == 'hash' then
+	local t = redis.call('HGET', KEYS[1], 't')
+	if not t or t == '' then return {-1, ''} end
+	if t ~= ARGV[1] then return {-2, t} end
+elseif kind == 'string' then
+	return {-1, ''}
+else
+	return {-3, kind}
+end
+redis.call('RPUSH', KEYS[2], ARGV[2])
+local n = redis.call('INCRBY', KEYS[3], string.len(ARGV[2]))
+return {n, redis.call('HSTRLEN', KEYS[1], 's')}
+`)
+
+func toBytes(v any) ([]byte, bool) {
+	s, ok := v.(string)
+	return []byte(s), ok
+}
+
+// load runs the load script on c (the client or a WATCH transaction).
+func (b *Backend) load(ctx context.Context, c redis.Scripter, key string) (*store.Record, error) {
+	res, err := loadScript.Run(ctx, c, b.keys(key)).Slice()
+	if err != nil {
+		return nil, err
+	}
+	kind, _ := res[0].(int64)
+	switch kind {
+	case 0:
+		return nil, store.ErrNotFound
+	case 1:
+		snap, _ := toBytes(res[1])
+		return &store.Record{Snapshot: snap}, nil
+	case 2:
+		rec := &store.Record{}
+		rec.Type, _ = res[1].(string)
+		if snap, ok := toBytes(res[2]); ok {
+			rec.Snapshot = snap
+		}
+		entries, _ := res[3].([]any)
+		for _, e := range entries {
+			b, _ := toBytes(e)
+			rec.Log = append(rec.Log, b)
+		}
+		return rec, nil
+	}
+	return nil, fmt.Errorf("%w: redisstore: key %q holds a Redis %v", store.ErrCorrupt, key, res[1])
+}
+
+// Load reads the record and its log in one script.
+func (b *Backend) Load(ctx context.Context, key string) (*store.Record, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	data, err := b.client.Get(ctx, b.prefix+key).Bytes()
-	if errors.Is(err, redis.Nil) {
-		return nil, store.ErrNotFound
-	}
-	if err != nil {
+	rec, err := b.load(ctx, b.client, key)
+	if err != nil && !errors.Is(err, store.ErrNotFound) && !errors.Is(err, store.ErrCorrupt) {
 		return nil, wrap(err)
 	}
-	return data, nil
+	return rec, err
+}
+
+// Append checks the type and pushes the entry in one script: no WATCH, no
+// retry.
+func (b *Backend) Append(ctx context.Context, key, typ string, entry []byte) (store.Sizes, error) {
+	if err := ctx.Err(); err != nil {
+		return store.Sizes{}, err
+	}
+	res, err := appendScript.Run(ctx, b.client, b.keys(key), typ, entry).Slice()
+	if err != nil {
+		if ctx.Err() != nil {
+			return store.Sizes{}, ctx.Err()
+		}
+		return store.Sizes{}, wrap(err)
+	}
+	n, _ := res[0].(int64)
+	switch n {
+	case -1:
+		return store.Sizes{}, store.ErrUnchecked
+	case -2:
+		stored, _ := res[1].(string)
+		return store.Sizes{}, store.TypeMismatch(stored, typ)
+	case -3:
+		return store.Sizes{}, fmt.Errorf("%w: redisstore: key %q holds a Redis %v", store.ErrCorrupt, key, res[1])
+	}
+	snap, _ := res[1].(int64)
+	return store.Sizes{Snapshot: snap, Log: n}, nil
 }
 
 type fnError struct{ err error }
 
 func (e fnError) Error() string { return e.err.Error() }
 
-// Update runs fn between WATCH and MULTI/EXEC and reruns it when another
-// client wrote the key first; see the package documentation.
+// Update WATCHes the record, reads it with its log, runs fn and, in
+// MULTI/EXEC, writes the new snapshot and trims the entries fn saw from the
+// head of the log. Appends push at the tail and do not touch the watched
+// key, so they do not make Update rerun; another Update, a Delete or a Put
+// does, after a random pause; see the package documentation.
 func (b *Backend) Update(ctx context.Context, key string, fn store.UpdateFunc) (int, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
-	k := b.prefix + key
+	ks := b.keys(key)
 	for retries := 0; ; retries++ {
 		err := b.client.Watch(ctx, func(tx *redis.Tx) error {
-			old, err := tx.Get(ctx, k).Bytes()
-			exists := err == nil
-			if err != nil && !errors.Is(err, redis.Nil) {
+			cur, err := b.load(ctx, tx, key)
+			switch {
+			case errors.Is(err, store.ErrNotFound):
+				cur = nil
+			case errors.Is(err, store.ErrCorrupt):
+				return fnError{err}
+			case err != nil:
 				return err
 			}
-			if exists && old == nil {
-				old = []byte{}
-			}
-			updated, err := fn(old, exists)
+			typ, snap, err := fn(cur)
 			if err != nil {
 				return fnError{err}
 			}
-			if updated == nil {
+			if snap == nil {
 				return nil
 			}
+			var n, folded int64
+			if cur != nil {
+				n = int64(len(cur.Log))
+				for _, e := range cur.Log {
+					folded += int64(len(e))
+				}
+			}
 			_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
-				p.Set(ctx, k, updated, 0)
+				p.Del(ctx, ks[0])
+				if typ == "" {
+					p.Set(ctx, ks[0], snap, 0)
+				} else {
+					p.HSet(ctx, ks[0], "t", typ, "s", snap)
+				}
+				if n > 0 {
+					p.LTrim(ctx, ks[1], n, -1)
+					p.DecrBy(ctx, ks[2], folded)
+				}
 				return nil
 			})
 			return err
-		}, k)
+		}, ks[0])
 		var fe fnError
 		switch {
 		case err == nil:
@@ -197,8 +317,9 @@ func globEscape(s string) string {
 	return sb.String()
 }
 
-// List SCANs for prefix* and sorts the result. SCAN may return a key twice
-// and, for keys written during the scan, may or may not return them.
+// List SCANs for prefix* and sorts the result, leaving out the keys of
+// logs. SCAN may return a key twice and, for keys written during the scan,
+// may or may not return them.
 func (b *Backend) List(ctx context.Context, prefix string) ([]string, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -208,7 +329,7 @@ func (b *Backend) List(ctx context.Context, prefix string) ([]string, error) {
 	iter := b.client.Scan(ctx, 0, globEscape(full)+"*", 1000).Iterator()
 	for iter.Next(ctx) {
 		k := iter.Val()
-		if strings.HasPrefix(k, full) {
+		if strings.HasPrefix(k, full) && !strings.ContainsRune(k[len(b.prefix):], 0) {
 			seen[k[len(b.prefix):]] = struct{}{}
 		}
 	}
@@ -226,21 +347,28 @@ func (b *Backend) List(ctx context.Context, prefix string) ([]string, error) {
 	return keys, nil
 }
 
-// Delete DELs the key.
+// Delete DELs the record, its log and its size in one command.
 func (b *Backend) Delete(ctx context.Context, key string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if err := b.client.Del(ctx, b.prefix+key).Err(); err != nil {
+	if err := b.client.Del(ctx, b.keys(key)...).Err(); err != nil {
 		return wrap(err)
 	}
 	return nil
 }
 
-// Put stores data under key as is, bypassing merge-writes (for tests and
+// Put stores data under key as a plain string with no log, a record in the
+// format from before the log, bypassing merge-writes (for tests and
 // repairs).
 func (b *Backend) Put(ctx context.Context, key string, data []byte) error {
-	if err := b.client.Set(ctx, b.prefix+key, data, 0).Err(); err != nil {
+	ks := b.keys(key)
+	_, err := b.client.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.Set(ctx, ks[0], data, 0)
+		p.Del(ctx, ks[1], ks[2])
+		return nil
+	})
+	if err != nil {
 		return wrap(err)
 	}
 	return nil

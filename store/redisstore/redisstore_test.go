@@ -47,6 +47,12 @@ var harness = storetest.Harness{
 			t.Fatal(err)
 		}
 	},
+	AppendRaw: func(t testing.TB, b store.Backend, key string, entry []byte) {
+		rb := b.(*redisstore.Backend)
+		if err := rb.Client().RPush(context.Background(), rb.LogKey(key), entry).Err(); err != nil {
+			t.Fatal(err)
+		}
+	},
 }
 
 func TestConformance(t *testing.T) { storetest.Run(t, harness) }

@@ -78,7 +78,7 @@ func runBench(b *testing.B, h Harness, writers int, seed crdt.State, gen func(*s
 	ctx := context.Background()
 	if seed != nil {
 		st := newStore(b, be, "seed")
-		if _, err := st.MergeWrite(ctx, "bench", seed); err != nil {
+		if err := st.MergeWrite(ctx, "bench", seed); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -100,7 +100,7 @@ func runBench(b *testing.B, h Harness, writers int, seed crdt.State, gen func(*s
 			for next.Add(1) <= int64(b.N) {
 				d, err := sources[w]()
 				if err == nil {
-					_, err = stores[w].MergeWrite(ctx, "bench", d)
+					err = stores[w].MergeWrite(ctx, "bench", d)
 				}
 				if err != nil {
 					errMu.Lock()

@@ -18,12 +18,13 @@ func ExampleOpen() {
 		return
 	}
 	defer st.Close()
-	c := counters.NewPNCounter("alice")
-	c.Inc(1)
-	if _, err := st.MergeWrite(ctx, "greetings", c); err != nil {
+	got, err := store.Update(ctx, st, "greetings", counters.NewPNCounter, func(c *counters.PNCounter) error {
+		return c.Inc(1)
+	})
+	if err != nil {
 		fmt.Println(err)
+		return
 	}
-	got, _ := store.GetAs[*counters.PNCounter](ctx, st, "greetings")
 	fmt.Println(got.Value())
 	// Output: 1
 }

@@ -33,7 +33,7 @@ func roundTrip(t *testing.T, url string) store.Backend {
 	t.Cleanup(func() { st.Close() })
 	c := testcrdt.NewTally("r")
 	c.Inc(2)
-	if _, err := st.MergeWrite(ctx, "storeurl-test", c); err != nil {
+	if err := st.MergeWrite(ctx, "storeurl-test", c); err != nil {
 		t.Fatal(err)
 	}
 	got, err := store.GetAs[*testcrdt.Tally](ctx, st, "storeurl-test")

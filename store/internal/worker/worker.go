@@ -33,14 +33,14 @@ func Run(ctx context.Context, st *store.Store, counterKey, setKey string, n int,
 			return err
 		}
 		d, _ := counter.TakeDelta()
-		if _, err := st.MergeWrite(ctx, counterKey, d); err != nil {
+		if err := st.MergeWrite(ctx, counterKey, d); err != nil {
 			return err
 		}
 		if err := set.Add(Element(replica, i)); err != nil {
 			return err
 		}
 		sd, _ := set.TakeDelta()
-		if _, err := st.MergeWrite(ctx, setKey, sd); err != nil {
+		if err := st.MergeWrite(ctx, setKey, sd); err != nil {
 			return err
 		}
 		if _, err := fmt.Fprintf(out, "ack %d\n", i); err != nil {
