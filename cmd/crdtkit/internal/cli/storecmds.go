@@ -201,11 +201,9 @@ func runMergeWrite(e *env, _ *flag.FlagSet, args []string) (err error) {
 	return err
 }
 
-// mergeWrite is the command's one use of Store.MergeWrite, whose results
-// other than the error it ignores.
+// mergeWrite is the command's one use of Store.MergeWrite.
 func mergeWrite(e *env, st *store.Store, key string, s crdt.State) error {
-	_, err := st.MergeWrite(e.ctx, key, s)
-	return err
+	return st.MergeWrite(e.ctx, key, s)
 }
 
 // closeStore closes st and reports its error through *err if there was no
