@@ -248,7 +248,9 @@ func TestTarpitAndReflectionCannotStallANode(t *testing.T) {
 	assert.Greater(t, s.DroppedNotMember, uint64(0), "requests from non-members must be dropped and counted")
 	assert.Greater(t, s.DroppedMalformed, uint64(0), "old-form requests must be dropped and counted")
 	assert.Greater(t, s.SendsCoalesced, uint64(0), "requests for one peer must be coalesced")
-	assert.Zero(t, s.StatesSent, "no state can have reached the tarpit")
+	// StatesSent also counts the states the victim's anti-entropy sends the
+	// honest member, so it is not zero; that none reached the tarpit is what
+	// reflected (connections to the address named in a message) shows.
 	// One answer at a time, each given up at its first failed send (a 1s
 	// dial timeout): far fewer attempts than requests times keys.
 	assert.Less(t, s.SendErrors, uint64(requests), "sends to the tarpit")
