@@ -112,6 +112,14 @@ type Config struct {
 	SendWorkers int
 	SendQueue   int
 
+	// InboundStreams is how many inbound TCP streams (push/pull, states,
+	// digests) the node serves at once (default 4); another waits up to the
+	// membership layer's TCPTimeout for its turn, then is closed and counted
+	// in [Stats].StreamsRefused. Each stream may hold a message of up to
+	// 20 MiB, so this bounds what slow or hostile senders can make the node
+	// buffer.
+	InboundStreams int
+
 	// SendTimeout bounds one send job: an anti-entropy answer stops sending
 	// states to its peer once it has run this long (default: three times the
 	// membership layer's TCPTimeout, which bounds each single send).
@@ -139,6 +147,9 @@ func (c *Config) withDefaults() (Config, error) {
 	}
 	if cfg.InboxBytes <= 0 {
 		cfg.InboxBytes = 64 << 20
+	}
+	if cfg.InboundStreams <= 0 {
+		cfg.InboundStreams = 4
 	}
 	if cfg.SendWorkers <= 0 {
 		cfg.SendWorkers = 2

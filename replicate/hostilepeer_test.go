@@ -1,6 +1,8 @@
 package replicate_test
 
 import (
+	"bytes"
+	"compress/lzw"
 	"context"
 	"encoding/binary"
 	"fmt"
@@ -359,4 +361,90 @@ func TestFloodCannotExhaustANode(t *testing.T) {
 		c, ok := replicate.GetAs[*counters.PNCounter](victim, "honest")
 		return ok && c.Value() == 10
 	}, 60*time.Second, 20*time.Millisecond, "honest writes never repaired: %+v", victim.Stats())
+}
+
+// compressedBomb is a memberlist compressed message (type 9: a msgpack map
+// of Algo 0 and Buf, LZW) that inflates to a user message header followed
+// by size zero bytes.
+func compressedBomb(t *testing.T, size int) []byte {
+	var z bytes.Buffer
+	w := lzw.NewWriter(&z, lzw.LSB, 8)
+	_, err := w.Write([]byte{8}) // a user message
+	require.NoError(t, err)
+	_, err = w.Write(make([]byte, size))
+	require.NoError(t, err)
+	require.NoError(t, w.Close())
+	b := []byte{9, 0x82, 0xa4, 'A', 'l', 'g', 'o', 0x00, 0xa3, 'B', 'u', 'f', 0xc6}
+	b = binary.BigEndian.AppendUint32(b, uint32(z.Len()))
+	return append(b, z.Bytes()...)
+}
+
+// TestCompressionBombsAndSlowStreamsAreBounded: a sender with no
+// membership at all opens TCP streams to a node and sends compressed
+// messages of about 25 KB that inflate to 30 MiB, UDP packets that inflate
+// to 1 MiB, and streams that send nothing. The node refuses the bombs while
+// inflating (at its bound, about 21 MiB, not memberlist's 40 MiB), serves a
+// few streams at a time, and honest writes still arrive.
+func TestCompressionBombsAndSlowStreamsAreBounded(t *testing.T) {
+	victim := startNode(t, "victim", nil)
+	honest := startNode(t, "honest", func(c *replicate.Config) { c.Join = []string{victim.Addr()} })
+	ctx := context.Background()
+	bomb := compressedBomb(t, 30*mib)
+	t.Logf("bomb: %d bytes, inflating to 30 MiB", len(bomb))
+	require.Less(t, len(bomb), 64<<10)
+
+	base := heapAfterGC()
+	stopSampling := make(chan struct{})
+	peak := peakHeap(stopSampling)
+	const bombs = 12
+	var wg sync.WaitGroup
+	for range bombs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c, err := net.DialTimeout("tcp", victim.Addr(), 5*time.Second)
+			if err != nil {
+				return
+			}
+			defer c.Close()
+			_ = c.SetDeadline(time.Now().Add(20 * time.Second))
+			_, _ = c.Write(bomb)
+			_, _ = io.Copy(io.Discard, c) // until the node closes it
+		}()
+	}
+	udpBomb := compressedBomb(t, mib)
+	require.Less(t, len(udpBomb), 2048)
+	u, err := net.Dial("udp", victim.Addr())
+	require.NoError(t, err)
+	for range 20 {
+		_, _ = u.Write(udpBomb)
+	}
+	_ = u.Close()
+	wg.Wait()
+	close(stopSampling)
+	top := <-peak
+	s := victim.Stats()
+	t.Logf("heap before %d MiB, peak %d MiB during %d bombs; stats %+v", base/mib, top/mib, bombs, s)
+	assert.GreaterOrEqual(t, s.DroppedInflate, uint64(bombs), "every bomb must be refused and counted")
+	// Generous: a few streams at a time, each stopped at ~21 MiB inflated.
+	assert.Less(t, int64(top)-int64(base), int64(400*mib))
+
+	// Streams that say nothing hold their slot only for the wait
+	// (memberlist's TCPTimeout), then later ones are refused.
+	var idle []net.Conn
+	for range 12 {
+		c, err := net.Dial("tcp", victim.Addr())
+		require.NoError(t, err)
+		idle = append(idle, c)
+	}
+	require.Eventually(t, func() bool { return victim.Stats().StreamsRefused > 0 }, 30*time.Second, 20*time.Millisecond)
+	for _, c := range idle {
+		_ = c.Close()
+	}
+
+	require.NoError(t, replicate.Update(ctx, honest, "after", newPN, func(c *counters.PNCounter) error { return c.Inc(3) }))
+	require.Eventually(t, func() bool {
+		c, ok := replicate.GetAs[*counters.PNCounter](victim, "after")
+		return ok && c.Value() == 3
+	}, 30*time.Second, 10*time.Millisecond)
 }

@@ -190,8 +190,31 @@ func Start(ctx context.Context, c Config) (*Node, error) {
 		go n.sendLoop()
 	}
 
+	inner := mc.Transport
+	if inner == nil {
+		nt, err := netTransport(mc.BindAddr, mc.BindPort, cfg.LogOutput)
+		if err != nil {
+			n.stopLoop()
+			return nil, err
+		}
+		if mc.BindPort == 0 {
+			mc.BindPort = nt.GetAutoBindPort()
+			if cfg.AdvertisePort == 0 {
+				mc.AdvertisePort = mc.BindPort
+			}
+		}
+		inner = nt
+	}
+	// A compressed message may inflate to what the node accepts at most,
+	// plus room for memberlist's own headers and member list; a packet
+	// to what one datagram can carry.
+	guard := newGuard(inner, n, cfg.InboundStreams, mc.TCPTimeout,
+		n.maxTransfer+1<<20, max(64<<10, 2*mc.UDPBufferSize))
+	mc.Transport = guard
+
 	ml, err := memberlist.Create(mc)
 	if err != nil {
+		_ = guard.Shutdown()
 		n.stopLoop()
 		return nil, fmt.Errorf("replicate: starting membership: %w", err)
 	}

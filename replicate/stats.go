@@ -45,6 +45,15 @@ type Stats struct {
 	// DroppedInboxBytes counts messages dropped because the bytes waiting in
 	// the inbox would have exceeded Config.InboxBytes.
 	DroppedInboxBytes uint64
+	// DroppedInflate counts compressed messages and packets refused
+	// because they would inflate beyond the node's bound (what it accepts
+	// in one message, plus room for memberlist's headers; one datagram's
+	// worth for a packet), nest compression, or are not framed as
+	// memberlist frames them. StreamsRefused counts inbound TCP streams
+	// closed because Config.InboundStreams others were being served for
+	// the whole wait.
+	DroppedInflate uint64
+	StreamsRefused uint64
 	// DroppedNotMember counts anti-entropy requests (push/pull states and
 	// digests messages) from a name that is not a live member, and sends
 	// whose peer was no longer a live member when their turn came: the node
@@ -87,6 +96,7 @@ type counters struct {
 	sendErrors, storeErrors, corruptAtStart, reconnects, antiEntropySkipped, antiEntropyDeferred atomic.Uint64
 	tooLarge                                                                                     atomic.Uint64
 	notMember, sendsCoalesced, sendQueueFull, sendsAbandoned, inboxBytesFull                     atomic.Uint64
+	inflateRefused, streamsRefused                                                               atomic.Uint64
 }
 
 func (c *counters) dropped(err error) {
@@ -114,7 +124,7 @@ func (n *Node) Stats() Stats {
 		DroppedUnknownType: c.unknownType.Load(), DroppedTypeClash: c.typeClash.Load(),
 		DroppedInboxFull: c.inboxFull.Load(), SendErrors: c.sendErrors.Load(),
 		StoreErrors: c.storeErrors.Load(), TooLargeToSend: c.tooLarge.Load(), CorruptAtStart: c.corruptAtStart.Load(), Reconnects: c.reconnects.Load(), AntiEntropySkipped: c.antiEntropySkipped.Load(), AntiEntropyDeferred: c.antiEntropyDeferred.Load(),
-		DroppedInboxBytes: c.inboxBytesFull.Load(), DroppedNotMember: c.notMember.Load(), SendsCoalesced: c.sendsCoalesced.Load(),
+		DroppedInboxBytes: c.inboxBytesFull.Load(), DroppedInflate: c.inflateRefused.Load(), StreamsRefused: c.streamsRefused.Load(), DroppedNotMember: c.notMember.Load(), SendsCoalesced: c.sendsCoalesced.Load(),
 		SendQueueFull: c.sendQueueFull.Load(), SendsAbandoned: c.sendsAbandoned.Load(),
 	}
 }
