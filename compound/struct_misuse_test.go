@@ -7,19 +7,9 @@ import (
 
 	"github.com/crdtkit/crdtkit/compound"
 	"github.com/crdtkit/crdtkit/crdt"
+	"github.com/crdtkit/crdtkit/internal/nopanic"
 	"github.com/crdtkit/crdtkit/payload"
 )
-
-// noPanic runs f and fails the test, naming the call, if it panics.
-func noPanic(t *testing.T, call string, f func()) {
-	t.Helper()
-	defer func() {
-		if p := recover(); p != nil {
-			t.Errorf("%s panics on a zero value: %v", call, p)
-		}
-	}()
-	f()
-}
 
 // TestMisuseZeroStruct is issue 11, item 5: a zero compound.Struct panicked
 // on Value and Merge. Every method works on the zero Struct and the zero
@@ -48,21 +38,21 @@ func TestMisuseZeroStruct(t *testing.T) {
 		},
 	}
 	for name, call := range calls {
-		noPanic(t, "Struct."+name, func() { call(&compound.Struct[profile]{}) })
-		noPanic(t, "Struct from a zero StructType: "+name, func() {
+		nopanic.Check(t, "Struct."+name, func() { call(&compound.Struct[profile]{}) })
+		nopanic.Check(t, "Struct from a zero StructType: "+name, func() {
 			var zt compound.StructType[profile]
 			call(zt.New("a"))
 		})
 	}
 	var zt compound.StructType[profile]
-	noPanic(t, "StructType methods", func() {
+	nopanic.Check(t, "StructType methods", func() {
 		require.Equal(t, "", zt.Name())
 		require.Empty(t, zt.FieldNames())
 		pt := zt.PayloadType()
 		require.NotNil(t, pt.New(crdt.ReplicaID("a")))
 	})
 	var nilType *compound.StructType[profile]
-	noPanic(t, "nil StructType New", func() { require.NotNil(t, nilType.New("a")) })
+	nopanic.Check(t, "nil StructType New", func() { require.NotNil(t, nilType.New("a")) })
 }
 
 // profileV1 is profile as an older build defined it, before it gained tags.

@@ -7,18 +7,8 @@ import (
 
 	"github.com/crdtkit/crdtkit/counters"
 	"github.com/crdtkit/crdtkit/crdt"
+	"github.com/crdtkit/crdtkit/internal/nopanic"
 )
-
-// noPanic runs f and fails the test, naming the call, if it panics.
-func noPanic(t *testing.T, call string, f func()) {
-	t.Helper()
-	defer func() {
-		if p := recover(); p != nil {
-			t.Errorf("%s panics on a zero value: %v", call, p)
-		}
-	}()
-	f()
-}
 
 // TestMisuseZeroValues is issue 11, item 5: every method of both counters
 // works on the zero value as the empty counter bound to no replica, and the
@@ -48,7 +38,7 @@ func TestMisuseZeroValues(t *testing.T) {
 		},
 	}
 	for name, call := range g {
-		noPanic(t, "GCounter."+name, func() { call(&counters.GCounter{}) })
+		nopanic.Check(t, "GCounter."+name, func() { call(&counters.GCounter{}) })
 	}
 	pfull := counters.NewPNCounter("a")
 	require.NoError(t, pfull.Dec(3))
@@ -81,6 +71,6 @@ func TestMisuseZeroValues(t *testing.T) {
 		},
 	}
 	for name, call := range p {
-		noPanic(t, "PNCounter."+name, func() { call(&counters.PNCounter{}) })
+		nopanic.Check(t, "PNCounter."+name, func() { call(&counters.PNCounter{}) })
 	}
 }

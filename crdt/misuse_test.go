@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/crdtkit/crdtkit/crdt"
+	"github.com/crdtkit/crdtkit/internal/nopanic"
 )
 
 // TestMisuseTimestampNullOrMissingMember is issue 11, item 6: a JavaScript
@@ -46,37 +47,26 @@ func TestMisuseTimestampNullOrMissingMember(t *testing.T) {
 	assert.Equal(t, crdt.Timestamp{Wall: -3, Replica: "a"}, ts, "zero and negative values that are written out are fine")
 }
 
-// noPanic runs f and fails the test, naming the call, if it panics.
-func noPanic(t *testing.T, call string, f func()) {
-	t.Helper()
-	defer func() {
-		if p := recover(); p != nil {
-			t.Errorf("%s panics on a zero value: %v", call, p)
-		}
-	}()
-	f()
-}
-
 // TestMisuseZeroValues is issue 11, item 5, for package crdt: every method
 // of every exported type works on the zero value.
 func TestMisuseZeroValues(t *testing.T) {
 	var c crdt.Clock
-	noPanic(t, "Clock.Replica", func() { assert.Equal(t, crdt.ReplicaID(""), c.Replica()) })
-	noPanic(t, "Clock.Now", func() {
+	nopanic.Check(t, "Clock.Replica", func() { assert.Equal(t, crdt.ReplicaID(""), c.Replica()) })
+	nopanic.Check(t, "Clock.Now", func() {
 		a, b := c.Now(), c.Now()
 		assert.Equal(t, 1, b.Compare(a), "a zero clock still orders its timestamps")
 	})
-	noPanic(t, "Clock.Observe", func() { c.Observe(crdt.Timestamp{Wall: 1 << 62, Replica: "x"}) })
-	noPanic(t, "Clock.Now after Observe", func() { assert.Greater(t, c.Now().Wall, int64(1<<62-1)) })
+	nopanic.Check(t, "Clock.Observe", func() { c.Observe(crdt.Timestamp{Wall: 1 << 62, Replica: "x"}) })
+	nopanic.Check(t, "Clock.Now after Observe", func() { assert.Greater(t, c.Now().Wall, int64(1<<62-1)) })
 	var ts crdt.Timestamp
-	noPanic(t, "Timestamp methods", func() {
+	nopanic.Check(t, "Timestamp methods", func() {
 		assert.True(t, ts.IsZero())
 		assert.Equal(t, 0, ts.Compare(crdt.Timestamp{}))
 		_ = ts.Time()
 		assert.Error(t, ts.UnmarshalJSON([]byte(`{}`)))
 	})
 	var r crdt.ReplicaID
-	noPanic(t, "ReplicaID methods", func() {
+	nopanic.Check(t, "ReplicaID methods", func() {
 		assert.ErrorIs(t, r.Validate(), crdt.ErrNoReplica)
 		assert.Equal(t, "", r.String())
 	})

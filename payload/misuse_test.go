@@ -5,33 +5,23 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/crdtkit/crdtkit/internal/nopanic"
 	"github.com/crdtkit/crdtkit/payload"
 )
-
-// noPanic runs f and fails the test, naming the call, if it panics.
-func noPanic(t *testing.T, call string, f func()) {
-	t.Helper()
-	defer func() {
-		if p := recover(); p != nil {
-			t.Errorf("%s panics on a zero value: %v", call, p)
-		}
-	}()
-	f()
-}
 
 // TestMisuseZeroValues is issue 11, item 5, for package payload: the zero
 // Registry is empty, the zero Codec uses Default, the zero Limits are the
 // defaults, the zero Type is refused by Register and the zero FieldError
 // still describes itself.
 func TestMisuseZeroValues(t *testing.T) {
-	noPanic(t, "Registry", func() {
+	nopanic.Check(t, "Registry", func() {
 		var r payload.Registry
 		_, ok := r.Lookup("test.MaxReg")
 		require.False(t, ok)
 		require.Empty(t, r.Names())
 		require.ErrorIs(t, r.Register(payload.Type{}), payload.ErrInvalid)
 	})
-	noPanic(t, "Codec", func() {
+	nopanic.Check(t, "Codec", func() {
 		var c payload.Codec
 		b, err := c.Marshal(newMaxReg("a"))
 		require.NoError(t, err)
@@ -42,11 +32,11 @@ func TestMisuseZeroValues(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, "test.MaxReg", name)
 	})
-	noPanic(t, "Limits", func() {
+	nopanic.Check(t, "Limits", func() {
 		var l payload.Limits
 		require.NoError(t, l.Check([]byte(`{}`)))
 	})
-	noPanic(t, "FieldError", func() {
+	nopanic.Check(t, "FieldError", func() {
 		var fe payload.FieldError
 		require.NotEmpty(t, fe.Error())
 		require.Nil(t, fe.Unwrap())

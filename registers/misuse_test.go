@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/crdtkit/crdtkit/crdt"
+	"github.com/crdtkit/crdtkit/internal/nopanic"
 	"github.com/crdtkit/crdtkit/payload"
 )
 
@@ -46,17 +47,6 @@ func TestMisuseLWWNullTimestampMember(t *testing.T) {
 	require.ErrorIs(t, err, crdt.ErrInvalidTimestamp)
 }
 
-// noPanic runs f and fails the test, naming the call, if it panics.
-func noPanic(t *testing.T, call string, f func()) {
-	t.Helper()
-	defer func() {
-		if p := recover(); p != nil {
-			t.Errorf("%s panics on a zero value: %v", call, p)
-		}
-	}()
-	f()
-}
-
 // TestMisuseZeroValues is issue 11, item 5: a zero LWW panicked on Set and
 // Merge. Every method of every exported type of the package is called on a
 // zero value: it either works as the empty state or returns an error that
@@ -92,7 +82,7 @@ func TestMisuseZeroValues(t *testing.T) {
 		},
 	}
 	for name, call := range lww {
-		noPanic(t, "LWW."+name, func() { call(&LWW[string]{}) })
+		nopanic.Check(t, "LWW."+name, func() { call(&LWW[string]{}) })
 	}
 
 	id := SeedIdentity()
@@ -128,7 +118,7 @@ func TestMisuseZeroValues(t *testing.T) {
 		},
 	}
 	for name, call := range mv {
-		noPanic(t, "MV."+name, func() { call(&MV[string]{}) })
+		nopanic.Check(t, "MV."+name, func() { call(&MV[string]{}) })
 	}
 
 	ident := map[string]func(i *Identity){
@@ -150,7 +140,7 @@ func TestMisuseZeroValues(t *testing.T) {
 		"Adjacency": func(i *Identity) { _ = i.Adjacency(SeedIdentity()) },
 	}
 	for name, call := range ident {
-		noPanic(t, "Identity."+name, func() { call(&Identity{}) })
+		nopanic.Check(t, "Identity."+name, func() { call(&Identity{}) })
 	}
 }
 
