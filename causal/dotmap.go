@@ -371,17 +371,10 @@ func (j *joiner[K, P]) walk() error {
 	// date, a new one is dropped after the walk.
 	indexed := m.indexed
 	keys, err := ordered.Join(&m.keys, &j.o.keys, func(k K, s, t Slots[P], side ordered.Side) (Slots[P], bool, error) {
-		var u Slots[P]
-		var err error
-		switch side {
-		case ordered.OnlyA:
-			if !s.anyIn(j.lo) {
-				return s, true, nil
-			}
-			u, err = j.key(k, s, t)
-		default:
-			u, err = j.key(k, s, t)
+		if side == ordered.OnlyA && !s.anyIn(j.lo) {
+			return s, true, nil // o has not seen it: kept as it is
 		}
+		u, err := j.key(k, s, t)
 		if err != nil {
 			return u, false, err
 		}
