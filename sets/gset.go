@@ -2,7 +2,6 @@ package sets
 
 import (
 	"iter"
-	"maps"
 	"slices"
 
 	"github.com/crdtkit/crdtkit/crdt"
@@ -24,7 +23,7 @@ import (
 // The payload is {"elements":[...]}, sorted by [payload.Compare]. Loading
 // rejects duplicates and null elements; order does not matter.
 type GSet[T comparable] struct {
-	elems map[T]struct{}
+	elems members[T]
 	delta *GSet[T]
 }
 
@@ -32,60 +31,52 @@ var _ crdt.CRDT[*GSet[string], []string] = (*GSet[string])(nil)
 
 // NewGSet returns an empty set. A GSet needs no identity, so replica is
 // ignored; the parameter is there to match the constructors of other types.
+// The zero GSet is an empty set too.
 func NewGSet[T comparable](replica crdt.ReplicaID) *GSet[T] {
-	return &GSet[T]{elems: make(map[T]struct{})}
+	return &GSet[T]{}
 }
 
-// Add adds x to the set.
+// Add adds x to the set, in O(log n).
 func (s *GSet[T]) Add(x T) {
-	if _, ok := s.elems[x]; ok {
+	if !s.elems.add(x) {
 		return
 	}
-	if s.elems == nil {
-		s.elems = make(map[T]struct{})
-	}
-	s.elems[x] = struct{}{}
 	if s.delta == nil {
-		s.delta = &GSet[T]{elems: make(map[T]struct{}, 1)}
+		s.delta = &GSet[T]{}
 	}
-	s.delta.elems[x] = struct{}{}
+	s.delta.elems.add(x)
 }
 
 // Contains reports whether x is in the set.
-func (s *GSet[T]) Contains(x T) bool {
-	_, ok := s.elems[x]
-	return ok
-}
+func (s *GSet[T]) Contains(x T) bool { return s.elems.has(x) }
 
 // Len returns the number of elements.
-func (s *GSet[T]) Len() int { return len(s.elems) }
+func (s *GSet[T]) Len() int { return s.elems.len() }
 
 // Value returns the elements, sorted by [payload.Compare]. The slice is the
 // caller's.
-func (s *GSet[T]) Value() []T { return sortedMembers(s.elems) }
+func (s *GSet[T]) Value() []T { return s.elems.values() }
 
-// All returns an iterator over the elements in no particular order. The set
-// must not be changed during the iteration.
-func (s *GSet[T]) All() iter.Seq[T] { return maps.Keys(s.elems) }
+// All returns an iterator over the elements in the order of
+// [payload.Compare]. The set must not be changed during the iteration.
+func (s *GSet[T]) All() iter.Seq[T] { return s.elems.all() }
 
 // Merge joins other into s: s becomes the union of both. A nil other is an
-// empty set. Merge never fails.
+// empty set. Merge never fails. Merging k elements costs O(k log n) when k
+// is small against s, and one ordered walk of both, O(n + k), when it is
+// not; other is not changed.
 func (s *GSet[T]) Merge(other *GSet[T]) error {
-	if other == nil || len(other.elems) == 0 {
+	if other == nil || other == s {
 		return nil
 	}
-	if s.elems == nil {
-		s.elems = make(map[T]struct{}, len(other.elems))
-	}
-	for x := range other.elems {
-		s.elems[x] = struct{}{}
-	}
+	s.elems.union(&other.elems, nil)
 	return nil
 }
 
-// Clone returns a copy of s without its pending delta.
+// Clone returns a copy of s without its pending delta, in O(1): the two
+// share their elements copy-on-write.
 func (s *GSet[T]) Clone() *GSet[T] {
-	return &GSet[T]{elems: cloneMembers(s.elems)}
+	return &GSet[T]{elems: s.elems.clone()}
 }
 
 // TakeDelta returns the set of elements added since the last call and
@@ -127,9 +118,20 @@ type gsetNullable[T comparable] struct {
 	Elements []*T `json:"elements"`
 }
 
-// Payload returns the canonical JSON form {"elements":[...]}.
-func (s *GSet[T]) Payload() any {
-	return &gsetPayload[T]{Elements: sortedMembers(s.elems)}
+// Payload returns the canonical JSON form {"elements":[...]}, written by
+// [GSet.AppendPayload] when it is encoded. The value reads the set and must
+// not be kept after the set changes.
+func (s *GSet[T]) Payload() any { return payload.Appended(s.AppendPayload) }
+
+// AppendPayload appends the canonical JSON form of the set to dst in one
+// in-order walk of the elements, with no sort.
+func (s *GSet[T]) AppendPayload(dst []byte) ([]byte, error) {
+	dst = append(dst, `{"elements":`...)
+	dst, err := s.elems.appendJSON(dst)
+	if err != nil {
+		return dst, err
+	}
+	return append(dst, '}'), nil
 }
 
 // LoadPayload replaces the set with the one in data and drops any pending
@@ -149,46 +151,12 @@ func (s *GSet[T]) LoadPayload(data []byte) error {
 			return err
 		}
 	}
-	elems, err := uniqueMembers("elements", p.Elements)
+	elems, err := loadMembers("elements", p.Elements)
 	if err != nil {
 		return err
 	}
 	s.elems, s.delta = elems, nil
 	return nil
-}
-
-// sortedMembers returns the keys of m sorted by payload.Compare, as a
-// non-nil slice so that an empty set encodes as [].
-func sortedMembers[T comparable](m map[T]struct{}) []T {
-	xs := make([]T, 0, len(m))
-	for x := range m {
-		xs = append(xs, x)
-	}
-	payload.SortElements(xs)
-	return xs
-}
-
-func cloneMembers[T comparable](m map[T]struct{}) map[T]struct{} {
-	if m == nil {
-		return make(map[T]struct{})
-	}
-	return maps.Clone(m)
-}
-
-// uniqueMembers turns the elements array of a payload, field, into a set,
-// rejecting a missing array and duplicates.
-func uniqueMembers[T comparable](field string, xs []T) (map[T]struct{}, error) {
-	if xs == nil {
-		return nil, payload.Invalidf(field, "missing (an empty set has [])")
-	}
-	m := make(map[T]struct{}, len(xs))
-	for i, x := range xs {
-		if _, dup := m[x]; dup {
-			return nil, payload.Invalidf(payload.Index(field, i), "duplicate element")
-		}
-		m[x] = struct{}{}
-	}
-	return m, nil
 }
 
 // holdsZero reports whether xs holds the zero element, which is what a null

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"iter"
-	"maps"
 
 	"github.com/crdtkit/crdtkit/crdt"
 	"github.com/crdtkit/crdtkit/payload"
@@ -42,112 +41,89 @@ var ErrRemoved = errors.New("sets: element was removed and cannot be added again
 // the tombstones, each sorted by [payload.Compare]. Loading rejects
 // duplicates, null elements and an element listed in both arrays.
 type TwoPSet[T comparable] struct {
-	live    map[T]struct{}
-	removed map[T]struct{}
+	live    members[T]
+	removed members[T]
 	delta   *TwoPSet[T]
 }
 
 var _ crdt.CRDT[*TwoPSet[string], []string] = (*TwoPSet[string])(nil)
 
 // NewTwoPSet returns an empty set. A TwoPSet needs no identity, so replica
-// is ignored.
+// is ignored. The zero TwoPSet is an empty set too.
 func NewTwoPSet[T comparable](replica crdt.ReplicaID) *TwoPSet[T] {
-	return &TwoPSet[T]{live: make(map[T]struct{}), removed: make(map[T]struct{})}
-}
-
-func (s *TwoPSet[T]) init() {
-	if s.live == nil {
-		s.live = make(map[T]struct{})
-	}
-	if s.removed == nil {
-		s.removed = make(map[T]struct{})
-	}
+	return &TwoPSet[T]{}
 }
 
 func (s *TwoPSet[T]) pending() *TwoPSet[T] {
 	if s.delta == nil {
-		s.delta = NewTwoPSet[T]("")
+		s.delta = &TwoPSet[T]{}
 	}
 	return s.delta
 }
 
-// Add adds x. It returns an error wrapping [ErrRemoved], and changes
-// nothing, if x has been removed.
+// Add adds x, in O(log n). It returns an error wrapping [ErrRemoved], and
+// changes nothing, if x has been removed.
 func (s *TwoPSet[T]) Add(x T) error {
-	if _, gone := s.removed[x]; gone {
+	if s.removed.has(x) {
 		return fmt.Errorf("%w: %v", ErrRemoved, x)
 	}
-	if _, ok := s.live[x]; ok {
-		return nil
+	if s.live.add(x) {
+		s.pending().live.add(x)
 	}
-	s.init()
-	s.live[x] = struct{}{}
-	s.pending().live[x] = struct{}{}
 	return nil
 }
 
 // Remove removes x for good, whether or not x is in the set: x can never be
 // added again, here or on any replica that merges this state.
 func (s *TwoPSet[T]) Remove(x T) {
-	if _, gone := s.removed[x]; gone {
+	if s.removed.has(x) {
 		return
 	}
-	s.init()
-	delete(s.live, x)
-	s.removed[x] = struct{}{}
+	s.live.remove(x)
+	s.removed.add(x)
 	d := s.pending()
-	delete(d.live, x)
-	d.removed[x] = struct{}{}
+	d.live.remove(x)
+	d.removed.add(x)
 }
 
 // Contains reports whether x is in the set: added and not removed.
-func (s *TwoPSet[T]) Contains(x T) bool {
-	_, ok := s.live[x]
-	return ok
-}
+func (s *TwoPSet[T]) Contains(x T) bool { return s.live.has(x) }
 
 // Removed reports whether x has been removed, which means it can never be
 // in the set again.
-func (s *TwoPSet[T]) Removed(x T) bool {
-	_, ok := s.removed[x]
-	return ok
-}
+func (s *TwoPSet[T]) Removed(x T) bool { return s.removed.has(x) }
 
 // Len returns the number of elements in the set.
-func (s *TwoPSet[T]) Len() int { return len(s.live) }
+func (s *TwoPSet[T]) Len() int { return s.live.len() }
 
 // Tombstones returns the number of removed elements the state keeps.
-func (s *TwoPSet[T]) Tombstones() int { return len(s.removed) }
+func (s *TwoPSet[T]) Tombstones() int { return s.removed.len() }
 
 // Value returns the elements in the set, sorted by [payload.Compare].
-func (s *TwoPSet[T]) Value() []T { return sortedMembers(s.live) }
+func (s *TwoPSet[T]) Value() []T { return s.live.values() }
 
-// All returns an iterator over the elements in the set in no particular
-// order. The set must not be changed during the iteration.
-func (s *TwoPSet[T]) All() iter.Seq[T] { return maps.Keys(s.live) }
+// All returns an iterator over the elements in the set in the order of
+// [payload.Compare]. The set must not be changed during the iteration.
+func (s *TwoPSet[T]) All() iter.Seq[T] { return s.live.all() }
 
 // Merge joins other into s: the union of the added elements minus the union
-// of the removed ones. A nil other is an empty set. Merge never fails.
+// of the removed ones. A nil other is an empty set. Merge never fails. Its
+// cost follows other: O(k log n) for k elements and tombstones that are few
+// against s, one ordered walk otherwise. other is not changed.
 func (s *TwoPSet[T]) Merge(other *TwoPSet[T]) error {
-	if other == nil {
+	if other == nil || other == s {
 		return nil
 	}
-	s.init()
-	for x := range other.removed {
-		delete(s.live, x)
-		s.removed[x] = struct{}{}
-	}
-	for x := range other.live {
-		if _, gone := s.removed[x]; !gone {
-			s.live[x] = struct{}{}
-		}
-	}
+	s.live.union(&other.live, func(x T) bool { return !s.removed.has(x) })
+	s.live.minus(&other.removed)
+	s.removed.union(&other.removed, nil)
 	return nil
 }
 
-// Clone returns a copy of s without its pending delta.
+// Clone returns a copy of s without its pending delta, in O(1): the two
+// share their elements copy-on-write.
 func (s *TwoPSet[T]) Clone() *TwoPSet[T] {
-	return &TwoPSet[T]{live: cloneMembers(s.live), removed: cloneMembers(s.removed)}
+	return &TwoPSet[T]{live: s.live.clone(), removed: s.removed.clone()}
 }
 
 // TakeDelta returns the adds and removes since the last call as a TwoPSet
@@ -188,9 +164,24 @@ type twoPSetNullable[T comparable] struct {
 	Removed  []*T `json:"removed"`
 }
 
-// Payload returns the canonical JSON form {"elements":[...],"removed":[...]}.
-func (s *TwoPSet[T]) Payload() any {
-	return &twoPSetPayload[T]{Elements: sortedMembers(s.live), Removed: sortedMembers(s.removed)}
+// Payload returns the canonical JSON form {"elements":[...],"removed":[...]},
+// written by [TwoPSet.AppendPayload] when it is encoded. The value reads the
+// set and must not be kept after the set changes.
+func (s *TwoPSet[T]) Payload() any { return payload.Appended(s.AppendPayload) }
+
+// AppendPayload appends the canonical JSON form of the set to dst in one
+// in-order walk of each part, with no sort.
+func (s *TwoPSet[T]) AppendPayload(dst []byte) ([]byte, error) {
+	dst = append(dst, `{"elements":`...)
+	dst, err := s.live.appendJSON(dst)
+	if err != nil {
+		return dst, err
+	}
+	dst = append(dst, `,"removed":`...)
+	if dst, err = s.removed.appendJSON(dst); err != nil {
+		return dst, err
+	}
+	return append(dst, '}'), nil
 }
 
 // LoadPayload replaces the set with the one in data and drops any pending
@@ -213,16 +204,16 @@ func (s *TwoPSet[T]) LoadPayload(data []byte) error {
 			return err
 		}
 	}
-	live, err := uniqueMembers("elements", p.Elements)
+	live, err := loadMembers("elements", p.Elements)
 	if err != nil {
 		return err
 	}
-	removed, err := uniqueMembers("removed", p.Removed)
+	removed, err := loadMembers("removed", p.Removed)
 	if err != nil {
 		return err
 	}
 	for i, x := range p.Elements {
-		if _, gone := removed[x]; gone {
+		if removed.has(x) {
 			return payload.Invalidf(payload.Index("elements", i), "element is also in removed (a removed element is not live)")
 		}
 	}
