@@ -3,8 +3,10 @@ package sets
 import (
 	"fmt"
 	"iter"
+	"slices"
 
 	"github.com/crdtkit/crdtkit/crdt"
+	"github.com/crdtkit/crdtkit/internal/ordered"
 	"github.com/crdtkit/crdtkit/payload"
 )
 
@@ -56,7 +58,8 @@ import (
 // timestamps without a replica id.
 type LWWSet[T comparable] struct {
 	clock   *crdt.Clock
-	entries map[T]lwwEntry
+	entries ordered.Map[T, lwwEntry]
+	live    int // entries that are present
 	delta   *LWWSet[T]
 }
 
@@ -99,7 +102,7 @@ func NewLWWSet[T comparable](replica crdt.ReplicaID) *LWWSet[T] {
 // timestamps its writes with clock. Tests pass a clock with a fake now
 // function: crdt.NewClock(replica, now).
 func NewLWWSetWithClock[T comparable](clock *crdt.Clock) *LWWSet[T] {
-	return &LWWSet[T]{clock: clock, entries: make(map[T]lwwEntry)}
+	return &LWWSet[T]{clock: clock}
 }
 
 // Replica returns the replica the set is bound to.
@@ -144,59 +147,62 @@ func (s *LWWSet[T]) now(op string) (crdt.Timestamp, error) {
 }
 
 func (s *LWWSet[T]) write(x T, e lwwEntry) {
-	if s.entries == nil {
-		s.entries = make(map[T]lwwEntry)
-	}
-	s.entries[x] = s.entries[x].join(e)
+	s.joinEntry(x, e)
 	if s.delta == nil {
-		s.delta = &LWWSet[T]{clock: s.clock, entries: make(map[T]lwwEntry, 1)}
+		s.delta = &LWWSet[T]{clock: s.clock}
 	}
-	s.delta.entries[x] = s.delta.entries[x].join(e)
+	s.delta.joinEntry(x, e)
+}
+
+// joinEntry joins e into x's entry, in O(log n), keeping the live count.
+func (s *LWWSet[T]) joinEntry(x T, e lwwEntry) {
+	old, _ := s.entries.Get(x)
+	j := old.join(e)
+	if j == old {
+		return
+	}
+	s.entries.Set(x, j)
+	s.live += presence(j) - presence(old)
+}
+
+// presence is 1 for a present entry and 0 for an absent one.
+func presence(e lwwEntry) int {
+	if e.present() {
+		return 1
+	}
+	return 0
 }
 
 // Contains reports whether x is in the set.
-func (s *LWWSet[T]) Contains(x T) bool { return s.entries[x].present() }
-
-// Len returns the number of elements in the set. It takes time proportional
-// to the number of elements ever written, tombstones included.
-func (s *LWWSet[T]) Len() int {
-	n := 0
-	for _, e := range s.entries {
-		if e.present() {
-			n++
-		}
-	}
-	return n
+func (s *LWWSet[T]) Contains(x T) bool {
+	e, _ := s.entries.Get(x)
+	return e.present()
 }
+
+// Len returns the number of elements in the set, in O(1).
+func (s *LWWSet[T]) Len() int { return s.live }
 
 // Tombstones returns the number of removed elements whose timestamps the
 // state keeps.
-func (s *LWWSet[T]) Tombstones() int { return len(s.entries) - s.Len() }
+func (s *LWWSet[T]) Tombstones() int { return s.entries.Len() - s.live }
 
 // Timestamps returns the latest add and remove timestamps of x; a zero
 // timestamp means there was none.
 func (s *LWWSet[T]) Timestamps(x T) (add, remove crdt.Timestamp) {
-	e := s.entries[x]
+	e, _ := s.entries.Get(x)
 	return e.add, e.rem
 }
 
 // Value returns the elements in the set, sorted by [payload.Compare].
 func (s *LWWSet[T]) Value() []T {
-	xs := make([]T, 0, len(s.entries))
-	for x, e := range s.entries {
-		if e.present() {
-			xs = append(xs, x)
-		}
-	}
-	payload.SortElements(xs)
-	return xs
+	return slices.AppendSeq(make([]T, 0, s.live), s.All())
 }
 
-// All returns an iterator over the elements in the set in no particular
-// order. The set must not be changed during the iteration.
+// All returns an iterator over the elements in the set in the order of
+// [payload.Compare]. The set must not be changed during the iteration.
 func (s *LWWSet[T]) All() iter.Seq[T] {
 	return func(yield func(T) bool) {
-		for x, e := range s.entries {
+		for x, e := range s.entries.All() {
 			if e.present() && !yield(x) {
 				return
 			}
@@ -206,18 +212,28 @@ func (s *LWWSet[T]) All() iter.Seq[T] {
 
 // Merge joins other into s: for every element the later add and the later
 // remove timestamp. The clock observes other's timestamps. A nil other is
-// an empty set. Merge never fails.
+// an empty set. Merge never fails. Its cost follows other: O(k log n) for
+// k entries that are few against s, one ordered walk of both otherwise.
+// other is not changed.
 func (s *LWWSet[T]) Merge(other *LWWSet[T]) error {
-	if other == nil || len(other.entries) == 0 {
+	if other == nil || other == s || other.entries.Len() == 0 {
 		return nil
 	}
-	if s.entries == nil {
-		s.entries = make(map[T]lwwEntry, len(other.entries))
-	}
 	var latest crdt.Timestamp
-	for x, e := range other.entries {
-		s.entries[x] = s.entries[x].join(e)
-		latest = laterTS(latest, laterTS(e.add, e.rem))
+	if !ordered.PreferJoin(s.entries.Len(), other.entries.Len()) {
+		for x, e := range other.entries.All() {
+			s.joinEntry(x, e)
+			latest = laterTS(latest, laterTS(e.add, e.rem))
+		}
+	} else {
+		live := 0
+		joined, _ := ordered.Join(&s.entries, &other.entries, func(_ T, a, b lwwEntry, _ ordered.Side) (lwwEntry, bool, error) {
+			j := a.join(b)
+			live += presence(j)
+			latest = laterTS(latest, laterTS(b.add, b.rem))
+			return j, true, nil
+		})
+		s.entries, s.live = joined, live
 	}
 	s.observe(latest)
 	return nil
@@ -230,13 +246,10 @@ func (s *LWWSet[T]) observe(ts crdt.Timestamp) {
 }
 
 // Clone returns a copy of s without its pending delta. The copy shares the
-// clock, so the two never issue equal timestamps for the same replica.
+// clock, so the two never issue equal timestamps for the same replica. It
+// costs O(1): the two share their entries copy-on-write.
 func (s *LWWSet[T]) Clone() *LWWSet[T] {
-	c := &LWWSet[T]{clock: s.clock, entries: make(map[T]lwwEntry, len(s.entries))}
-	for x, e := range s.entries {
-		c.entries[x] = e
-	}
-	return c
+	return &LWWSet[T]{clock: s.clock, entries: s.entries.Clone(), live: s.live}
 }
 
 // TakeDelta returns the elements written since the last call with their new
@@ -280,20 +293,21 @@ type lwwItem[T comparable] struct {
 // Payload returns the canonical JSON form
 // {"elements":[{"add":TS,"elem":X,"remove":TS},...]}.
 func (s *LWWSet[T]) Payload() any {
-	xs := make([]T, 0, len(s.entries))
-	for x := range s.entries {
-		xs = append(xs, x)
+	// The entries come in canonical order: no sort.
+	n := s.entries.Len()
+	xs := make([]T, 0, n)
+	es := make([]lwwEntry, 0, n)
+	for x, e := range s.entries.All() {
+		xs, es = append(xs, x), append(es, e)
 	}
-	payload.SortElements(xs)
-	items := make([]lwwItem[T], len(xs))
+	items := make([]lwwItem[T], n)
 	for i := range xs {
-		e := s.entries[xs[i]]
 		items[i].Elem = &xs[i]
-		if !e.add.IsZero() {
-			items[i].Add = &e.add
+		if !es[i].add.IsZero() {
+			items[i].Add = &es[i].add
 		}
-		if !e.rem.IsZero() {
-			items[i].Remove = &e.rem
+		if !es[i].rem.IsZero() {
+			items[i].Remove = &es[i].rem
 		}
 	}
 	return &lwwPayload[T]{Elements: items}
@@ -311,14 +325,15 @@ func (s *LWWSet[T]) LoadPayload(data []byte) error {
 	if p.Elements == nil {
 		return payload.Invalidf("elements", "missing (an empty set has [])")
 	}
-	entries := make(map[T]lwwEntry, len(p.Elements))
+	var entries ordered.Map[T, lwwEntry]
+	live := 0
 	var latest crdt.Timestamp
 	for i, it := range p.Elements {
 		field := payload.Index("elements", i)
 		if it.Elem == nil {
 			return payload.Invalidf(field+".elem", "missing or null")
 		}
-		if _, dup := entries[*it.Elem]; dup {
+		if entries.Has(*it.Elem) {
 			return payload.Invalidf(field+".elem", "duplicate element")
 		}
 		if it.Add == nil && it.Remove == nil {
@@ -337,10 +352,11 @@ func (s *LWWSet[T]) LoadPayload(data []byte) error {
 			}
 			e.rem = *it.Remove
 		}
-		entries[*it.Elem] = e
+		entries.Load(*it.Elem, e)
+		live += presence(e)
 		latest = laterTS(latest, laterTS(e.add, e.rem))
 	}
-	s.entries, s.delta = entries, nil
+	s.entries, s.live, s.delta = entries, live, nil
 	s.observe(latest)
 	return nil
 }

@@ -24,6 +24,7 @@ package ordered
 import (
 	"iter"
 	"math/bits"
+	"sync"
 
 	"github.com/tidwall/btree"
 
@@ -116,12 +117,24 @@ func (m *Map[K, V]) Delete(k K) (V, bool) {
 
 // Clone returns a copy of m in O(1). Values are copied as Go copies them
 // (shallowly); the two maps then change independently.
+//
+// Clone counts as a read of m: goroutines may clone and read one map at the
+// same time (a state shared by readers), though none may write it.
 func (m *Map[K, V]) Clone() Map[K, V] {
 	if m.t == nil || m.t.Len() == 0 {
 		return Map[K, V]{less: m.less}
 	}
-	return Map[K, V]{t: m.t.Copy(), less: m.less}
+	// The B-tree's Copy gives the source a new isolation id so that its
+	// next write copies the shared nodes; that is a write to the source,
+	// which copyMu serialises. Reads of the source never look at the id.
+	copyMu.Lock()
+	t := m.t.Copy()
+	copyMu.Unlock()
+	return Map[K, V]{t: t, less: m.less}
 }
+
+// copyMu serialises the bookkeeping write of every Clone.
+var copyMu sync.Mutex
 
 // All returns the entries in ascending key order. The map must not change
 // during the iteration.

@@ -3,6 +3,7 @@ package ordered
 import (
 	"maps"
 	"slices"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -203,4 +204,30 @@ func TestCloneAllocatesConstant(t *testing.T) {
 	a := testing.AllocsPerRun(100, func() { _ = small.Clone() })
 	b := testing.AllocsPerRun(100, func() { _ = large.Clone() })
 	require.Equal(t, a, b, "Clone allocates the same at 1k and 100k entries")
+}
+
+// TestConcurrentClones clones and reads one map from several goroutines at
+// once, as readers of a shared state do; under -race it proves Clone is a
+// read of its source.
+func TestConcurrentClones(t *testing.T) {
+	var m Map[int, int]
+	for i := range 1000 {
+		m.Set(i, i)
+	}
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 200 {
+				c := m.Clone()
+				c.Set(i, g) // the clone's write copies shared nodes
+				if v, _ := m.Get(i); v != i {
+					t.Errorf("source changed: key %d is %d", i, v)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }
