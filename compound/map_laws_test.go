@@ -2,15 +2,18 @@ package compound
 
 import (
 	"bytes"
+	"errors"
 	"sync"
 	"testing"
 
 	json "github.com/goccy/go-json"
+	"github.com/stretchr/testify/require"
 	"pgregory.net/rapid"
 
 	"github.com/crdtkit/crdtkit/counters"
 	"github.com/crdtkit/crdtkit/crdt"
 	"github.com/crdtkit/crdtkit/crdttest"
+	"github.com/crdtkit/crdtkit/payload"
 	"github.com/crdtkit/crdtkit/registers"
 	"github.com/crdtkit/crdtkit/sets"
 )
@@ -66,7 +69,15 @@ func mutateMap[V crdt.State](t *rapid.T, m *Map[string, V], update func(t *rapid
 		m.Remove(k)
 		return
 	}
-	if err := m.Update(k, func(v V) error { return update(t, v) }); err != nil {
+	err := m.Update(k, func(v V) error { return update(t, v) })
+	if errors.Is(err, crdt.ErrConflict) {
+		// A causal value re-created after a remove while another replica
+		// kept the old one alive: the documented limitation that
+		// TestMapNestedRecreatedValueConflicts pins. The update changed
+		// nothing, so the laws are checked on the states as they are.
+		return
+	}
+	if err != nil {
 		t.Fatalf("update %q: %v", k, err)
 	}
 }
@@ -169,4 +180,29 @@ func TestMapLawsMV(t *testing.T) {
 		Equal:    equalMapValues[string, *registers.MV[string]],
 		Replicas: 4,
 	})
+}
+
+// TestMapNestedRecreatedValueConflicts pins a known limitation of nested
+// causal values (docs/maps.md, "Re-created nested values"): a replica that
+// removes a key whose value is itself causal (a Map, an ORSet) and then
+// creates the key again starts the new value's dots from 1. If another
+// replica concurrently kept the old value alive with an update of its own,
+// both values come back as concurrent values of the key, and one inner dot
+// names two inner keys. The join reports it as crdt.ErrConflict and changes
+// nothing; it never loses an update silently.
+func TestMapNestedRecreatedValueConflicts(t *testing.T) {
+	r1, r2 := newNestedMap("r1"), newNestedMap("r2")
+	require.NoError(t, r2.Update("b", func(in *gMap) error { return in.Update("a", ginc(1)) }))
+	require.NoError(t, r1.Merge(r2))
+	require.NoError(t, r1.Update("b", func(in *gMap) error { return in.Update("c", ginc(1)) }))
+	r2.Remove("b")
+	require.NoError(t, r2.Update("b", func(in *gMap) error { return in.Update("b", ginc(1)) }))
+	require.NoError(t, r2.Merge(r1), "the outer merge keeps both concurrent values")
+	before, err := payload.Marshal(r2)
+	require.NoError(t, err)
+	err = r2.Update("b", func(in *gMap) error { return in.Update("d", ginc(1)) })
+	require.ErrorIs(t, err, crdt.ErrConflict)
+	after, err := payload.Marshal(r2)
+	require.NoError(t, err)
+	require.Equal(t, string(before), string(after), "a failed update changes nothing")
 }
