@@ -8,6 +8,8 @@ import (
 
 	"github.com/goccy/go-json/jsontext"
 	jsonv2 "github.com/goccy/go-json/v2"
+
+	"github.com/crdtkit/crdtkit/crdt"
 )
 
 var (
@@ -25,8 +27,10 @@ var (
 	// version than the registered type reads.
 	ErrNewerVersion = errors.New("payload: format version newer than supported")
 	// ErrTypeMismatch is returned when a payload of one type is decoded into a
-	// state of another.
-	ErrTypeMismatch = errors.New("payload: payload type does not match")
+	// state of another. It is the same value as [crdt.ErrTypeMismatch], so
+	// errors.Is matches a type mismatch with either name, whether it came
+	// from a merge or from a decode.
+	ErrTypeMismatch = crdt.ErrTypeMismatch
 	// ErrDuplicateType is returned when a type name is registered twice for
 	// states of the same Go type.
 	ErrDuplicateType = errors.New("payload: type already registered")
