@@ -294,21 +294,20 @@ type lwwItem[T comparable] struct {
 // {"elements":[{"add":TS,"elem":X,"remove":TS},...]}.
 func (s *LWWSet[T]) Payload() any {
 	// The entries come in canonical order: no sort.
+	// xs and es hold what items point at, so that no element allocates.
 	n := s.entries.Len()
-	xs := make([]T, 0, n)
-	es := make([]lwwEntry, 0, n)
+	xs, es, items := make([]T, n), make([]lwwEntry, n), make([]lwwItem[T], n)
+	i := 0
 	for x, e := range s.entries.All() {
-		xs, es = append(xs, x), append(es, e)
-	}
-	items := make([]lwwItem[T], n)
-	for i := range xs {
+		xs[i], es[i] = x, e
 		items[i].Elem = &xs[i]
-		if !es[i].add.IsZero() {
+		if !e.add.IsZero() {
 			items[i].Add = &es[i].add
 		}
-		if !es[i].rem.IsZero() {
+		if !e.rem.IsZero() {
 			items[i].Remove = &es[i].rem
 		}
+		i++
 	}
 	return &lwwPayload[T]{Elements: items}
 }
